@@ -1,0 +1,17 @@
+package audit
+
+// Asset is one audited thing: a container, a VM or a host, with the
+// normalized document its kind's checks read.
+type Asset struct {
+	// ID is stable across restarts of the workload: it is built from the
+	// platform, host and asset name, never from a container id.
+	ID       string            `json:"id"`
+	Name     string            `json:"name"`
+	Kind     Kind              `json:"kind"`
+	Platform string            `json:"platform"` // docker, podman, libvirt…
+	Source   string            `json:"source"`   // the source endpoint it came from
+	Labels   map[string]string `json:"labels,omitempty"`
+	// Exactly one document is set, matching Kind.
+	Container *Container `json:"-"`
+	Host      Host       `json:"-"`
+}

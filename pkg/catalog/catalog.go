@@ -1,0 +1,279 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+)
+
+// MitigationsFile is the file, at the root of a catalog tree, that defines
+// mitigations rather than checks.
+const MitigationsFile = "mitigations.yaml"
+
+// maxFileSize bounds one definition file; real checks are a few KiB.
+const maxFileSize = 1 << 20
+
+var idPattern = regexp.MustCompile(`^[A-Z]+(-[A-Z0-9]+)*-[0-9]{3}$`)
+
+// Catalog is a validated set of checks and mitigations. It is immutable
+// after Load/Merge and safe for concurrent reads.
+type Catalog struct {
+	Checks      []*audit.Check      // sorted by ID
+	Mitigations []*audit.Mitigation // sorted by ID
+	byID        map[string]*audit.Check
+}
+
+// Check returns the check with the given id, or nil.
+func (c *Catalog) Check(id string) *audit.Check { return c.byID[id] }
+
+// Load reads every *.yaml / *.yml file under root of fsys (recursively):
+// MitigationsFile at the root holds a list of mitigations, every other
+// file holds exactly one check. label names the tree in error messages.
+func Load(fsys fs.FS, label string) (*Catalog, error) {
+	c := &Catalog{byID: map[string]*audit.Check{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path.Join(label, p), err)
+		}
+		if d.IsDir() || !isYAML(p) {
+			return nil
+		}
+		data, err := readLimited(fsys, p)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path.Join(label, p), err)
+		}
+		if p == MitigationsFile {
+			ms, err := decodeMitigations(data)
+			if err != nil {
+				return fmt.Errorf("load %s: %w", path.Join(label, p), err)
+			}
+			c.Mitigations = append(c.Mitigations, ms...)
+			return nil
+		}
+		chk, err := decodeCheck(data)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", path.Join(label, p), err)
+		}
+		chk.Source = path.Join(label, p)
+		return c.add(chk)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.sort()
+	return c, nil
+}
+
+// Merge returns a catalog holding the checks and mitigations of all the
+// given catalogs; a duplicate id across them is an error naming both files.
+func Merge(cats ...*Catalog) (*Catalog, error) {
+	out := &Catalog{byID: map[string]*audit.Check{}}
+	seenMit := map[string]bool{}
+	for _, c := range cats {
+		for _, chk := range c.Checks {
+			if err := out.add(chk); err != nil {
+				return nil, err
+			}
+		}
+		for _, m := range c.Mitigations {
+			if seenMit[m.ID] {
+				return nil, fmt.Errorf("merge catalogs: duplicate mitigation id %s", m.ID)
+			}
+			seenMit[m.ID] = true
+			out.Mitigations = append(out.Mitigations, m)
+		}
+	}
+	out.sort()
+	return out, out.validateReferences()
+}
+
+func (c *Catalog) add(chk *audit.Check) error {
+	if prev, ok := c.byID[chk.ID]; ok {
+		return fmt.Errorf("load %s: duplicate check id %s (also in %s)", chk.Source, chk.ID, prev.Source)
+	}
+	c.byID[chk.ID] = chk
+	c.Checks = append(c.Checks, chk)
+	return nil
+}
+
+func (c *Catalog) sort() {
+	sort.Slice(c.Checks, func(i, j int) bool { return c.Checks[i].ID < c.Checks[j].ID })
+	sort.Slice(c.Mitigations, func(i, j int) bool { return c.Mitigations[i].ID < c.Mitigations[j].ID })
+}
+
+// validateReferences checks that chain requirements and mitigation names
+// resolve, and that chains do not form a cycle.
+func (c *Catalog) validateReferences() error {
+	mits := map[string]bool{}
+	for _, m := range c.Mitigations {
+		mits[m.ID] = true
+	}
+	for _, chk := range c.Checks {
+		for _, r := range chk.Requires {
+			req := c.byID[r]
+			if req == nil {
+				return fmt.Errorf("load %s: requires unknown check %s", chk.Source, r)
+			}
+			if req.Kind != chk.Kind {
+				return fmt.Errorf("load %s: requires %s of kind %s, not %s", chk.Source, r, req.Kind, chk.Kind)
+			}
+		}
+		for _, m := range chk.MitigatedBy {
+			if !mits[m] {
+				return fmt.Errorf("load %s: mitigated_by names unknown mitigation %s", chk.Source, m)
+			}
+		}
+	}
+	_, err := c.ChainOrder()
+	return err
+}
+
+// ChainOrder returns all checks ordered so that every check comes after
+// the checks it requires; atomic checks keep their id order first.
+func (c *Catalog) ChainOrder() ([]*audit.Check, error) {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var out []*audit.Check
+	var visit func(chk *audit.Check, trail []string) error
+	visit = func(chk *audit.Check, trail []string) error {
+		switch state[chk.ID] {
+		case done:
+			return nil
+		case visiting:
+			return fmt.Errorf("load %s: chain cycle %s", chk.Source, strings.Join(append(trail, chk.ID), " -> "))
+		}
+		state[chk.ID] = visiting
+		for _, r := range chk.Requires {
+			if err := visit(c.byID[r], append(trail, chk.ID)); err != nil {
+				return err
+			}
+		}
+		state[chk.ID] = done
+		out = append(out, chk)
+		return nil
+	}
+	for _, chk := range c.Checks {
+		if !chk.IsChain() {
+			if err := visit(chk, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, chk := range c.Checks {
+		if err := visit(chk, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func isYAML(p string) bool {
+	ext := path.Ext(p)
+	return ext == ".yaml" || ext == ".yml"
+}
+
+func readLimited(fsys fs.FS, p string) ([]byte, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("file larger than %d bytes", maxFileSize)
+	}
+	return data, nil
+}
+
+func strictDecoder(data []byte) *yaml.Decoder {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec
+}
+
+func decodeCheck(data []byte) (*audit.Check, error) {
+	var chk audit.Check
+	if err := strictDecoder(data).Decode(&chk); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty file")
+		}
+		return nil, fmt.Errorf("parse yaml: %w", err)
+	}
+	return &chk, validateCheck(&chk)
+}
+
+func decodeMitigations(data []byte) ([]*audit.Mitigation, error) {
+	var ms []*audit.Mitigation
+	if err := strictDecoder(data).Decode(&ms); err != nil {
+		return nil, fmt.Errorf("parse yaml: %w", err)
+	}
+	for i, m := range ms {
+		if m.ID == "" || m.Title == "" || m.Condition == "" {
+			return nil, fmt.Errorf("mitigation %d: id, title and condition are required", i+1)
+		}
+		if m.Factor < 0 || m.Factor >= 1 {
+			return nil, fmt.Errorf("mitigation %s: factor %v outside [0, 1)", m.ID, m.Factor)
+		}
+		if err := validateKind(m.Kind); err != nil {
+			return nil, fmt.Errorf("mitigation %s: %w", m.ID, err)
+		}
+	}
+	return ms, nil
+}
+
+func validateCheck(c *audit.Check) error {
+	if !idPattern.MatchString(c.ID) {
+		return fmt.Errorf("id %q does not match %s", c.ID, idPattern)
+	}
+	missing := []string{}
+	for name, v := range map[string]string{"title": c.Title, "description": c.Description,
+		"remediation": c.Remediation, "condition": c.Condition} {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("check %s: missing %s", c.ID, strings.Join(missing, ", "))
+	}
+	if err := validateKind(c.Kind); err != nil {
+		return fmt.Errorf("check %s: %w", c.ID, err)
+	}
+	if len(c.Evidence) == 0 {
+		return fmt.Errorf("check %s: at least one evidence entry is required", c.ID)
+	}
+	for i, e := range c.Evidence {
+		if e.Path == "" || e.Value == "" || e.Expected == "" {
+			return fmt.Errorf("check %s: evidence %d needs path, value and expected", c.ID, i+1)
+		}
+	}
+	if len(c.References.All()) == 0 {
+		return fmt.Errorf("check %s: at least one reference is required", c.ID)
+	}
+	return nil
+}
+
+func validateKind(k audit.Kind) error {
+	switch k {
+	case audit.KindContainer, audit.KindVM, audit.KindHost:
+		return nil
+	}
+	return fmt.Errorf("unknown kind %q (supported: container, vm, host)", k)
+}

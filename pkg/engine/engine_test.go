@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/catalog"
+)
+
+func check(id, extra string) string {
+	return `id: ` + id + `
+title: Test ` + id + `
+kind: container
+severity: high
+description: Test.
+remediation: Fix it.
+references: {attack: [T1611]}
+` + extra
+}
+
+const privileged = `condition: container.privileged
+evidence:
+  - {path: HostConfig.Privileged, value: container.privileged, expected: "false"}
+`
+
+func load(t *testing.T, files map[string]string) *catalog.Catalog {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	cat, err := catalog.Load(fsys, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err = catalog.Merge(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func TestNewRejectsBadExpressions(t *testing.T) {
+	tests := []struct{ name, extra, want string }{
+		{"syntax", "condition: container.privileged &&\nevidence: [{path: p, value: 'true', expected: x}]\n", "compile check T-BAD-001"},
+		{"unknown field", "condition: container.privileged_mode\nevidence: [{path: p, value: 'true', expected: x}]\n", "undefined field 'privileged_mode'"},
+		{"not boolean", "condition: container.name\nevidence: [{path: p, value: 'true', expected: x}]\n", "want bool"},
+		{"bad evidence", "condition: container.privileged\nevidence: [{path: p, value: 'container.nope', expected: x}]\n", "evidence 1 value"},
+		{"bad unknown_when", "condition: container.privileged\nunknown_when: host.nope\nevidence: [{path: p, value: 'true', expected: x}]\n", "unknown_when"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(load(t, map[string]string{"bad.yaml": check("T-BAD-001", tt.extra)}))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func containerAsset(c audit.Container, h audit.Host) audit.Asset {
+	return audit.Asset{ID: "docker://h/" + c.Name, Name: c.Name, Kind: audit.KindContainer, Container: &c, Host: h}
+}
+
+func findingFor(t *testing.T, fs []audit.Finding, id string) audit.Finding {
+	t.Helper()
+	for _, f := range fs {
+		if f.CheckID == id {
+			return f
+		}
+	}
+	t.Fatalf("no finding for %s in %+v", id, fs)
+	return audit.Finding{}
+}
+
+func TestEvaluateStatusesEvidenceAndChains(t *testing.T) {
+	cat := load(t, map[string]string{
+		"priv.yaml": check("T-PRIV-001", privileged+"mitigated_by: [sandbox]\n"),
+		"mnt.yaml": check("T-MNT-001", `condition: container.mounts.exists(m, pathCovers(m.source, '/var/run/docker.sock'))
+evidence:
+  - path: Mounts[].Source
+    value: container.mounts.filter(m, pathCovers(m.source, '/var/run/docker.sock')).map(m, m.source)
+    expected: no runtime socket
+`),
+		"cg.yaml": check("T-CG-001", `condition: host.cgroup_version == '1'
+unknown_when: "!host.known"
+unknown_reason: cgroup version needs daemon info
+evidence: [{path: /info CgroupVersion, value: host.cgroup_version, expected: "2"}]
+`),
+		"err.yaml": check("T-ERR-001", `condition: container.sysctls['kernel.x'] == '1'
+evidence: [{path: HostConfig.Sysctls, value: container.sysctls, expected: none}]
+`),
+		"chain.yaml": check("T-CHAIN-001", `requires: [T-PRIV-001, T-CG-001]
+condition: failed['T-PRIV-001'] && failed['T-CG-001']
+evidence: [{path: HostConfig.Privileged, value: container.privileged, expected: "false"}]
+`),
+		"mitigations.yaml": "- {id: sandbox, title: Sandboxed runtime, kind: container, condition: container.sandboxed, factor: 0.1}\n",
+	})
+	eng, err := New(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := audit.Host{Known: true, Hostname: "h", CgroupVersion: "1"}
+	risky := containerAsset(audit.Container{Name: "risky", Privileged: true, Sandboxed: true,
+		Mounts: []audit.Mount{{Source: "/var/run", Destination: "/host-run", RW: false}}}, host)
+	offline := containerAsset(audit.Container{Name: "offline"}, audit.Host{})
+	got := eng.Evaluate(context.Background(), []audit.Asset{risky, offline})
+
+	f := findingFor(t, got[0], "T-MNT-001")
+	if f.Status != audit.StatusFail || len(f.Evidence) != 1 || f.Evidence[0].Path != "Mounts[].Source" {
+		t.Fatalf("mount finding = %+v", f)
+	}
+	if list, ok := f.Evidence[0].Actual.([]any); !ok || len(list) != 1 || list[0] != "/var/run" {
+		t.Errorf("mount evidence actual = %#v, want [/var/run]", f.Evidence[0].Actual)
+	}
+	priv := findingFor(t, got[0], "T-PRIV-001")
+	if len(priv.Mitigations) != 1 || priv.Mitigations[0].ID != "sandbox" || priv.Mitigations[0].Factor != 0.1 {
+		t.Errorf("mitigations = %+v, want sandbox ×0.1", priv.Mitigations)
+	}
+	chain := findingFor(t, got[0], "T-CHAIN-001")
+	if chain.Status != audit.StatusFail || strings.Join(chain.Chain, ",") != "T-PRIV-001,T-CG-001" {
+		t.Errorf("chain = %+v", chain)
+	}
+	if e := findingFor(t, got[0], "T-ERR-001"); e.Status != audit.StatusError || !strings.Contains(e.Message, "no such key") {
+		t.Errorf("missing map key should be an error finding, got %+v", e)
+	}
+	if u := findingFor(t, got[1], "T-CG-001"); u.Status != audit.StatusUnknown || u.Message == "" {
+		t.Errorf("offline cgroup check = %+v, want unknown with a reason", u)
+	}
+	if c := findingFor(t, got[1], "T-CHAIN-001"); c.Status != audit.StatusPass {
+		t.Errorf("chain on offline asset = %s, want pass (its preconditions did not fail)", c.Status)
+	}
+	if got[0][0].ID != FindingID(got[0][0].CheckID, "h", "risky") || len(got[0][0].ID) != 64 {
+		t.Errorf("finding id %q is not the stable hash", got[0][0].ID)
+	}
+}
+
+func TestPathCovers(t *testing.T) {
+	for _, tt := range []struct {
+		parent, child string
+		want          bool
+	}{
+		{"/", "/etc", true}, {"/var/run", "/var/run/docker.sock", true}, {"/var/run/", "/var/run/docker.sock", true},
+		{"/var/run/docker.sock", "/var/run/docker.sock", true}, {"/var/ru", "/var/run/docker.sock", false},
+		{"/etc", "/", false}, {"", "/etc", false},
+	} {
+		if got := PathCovers(tt.parent, tt.child); got != tt.want {
+			t.Errorf("PathCovers(%q, %q) = %v, want %v", tt.parent, tt.child, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect"
+	"github.com/isoaudit/isoaudit/pkg/engine"
+	"github.com/isoaudit/isoaudit/pkg/policy"
+	"github.com/isoaudit/isoaudit/pkg/score"
+)
+
+// Config is everything one scan needs. Engine and Weights are required.
+type Config struct {
+	Collectors []collect.Collector
+	// Skipped are sources discovery looked for and did not find; they are
+	// reported with status "skipped" so a user sees what was not audited.
+	Skipped []audit.Source
+	Engine  *engine.Engine
+	Weights score.Weights
+	Gate    policy.Gate
+	Tool    audit.Tool
+	// Now stamps the report (default time.Now); tests inject a fixed clock.
+	Now    func() time.Time
+	Logger zerolog.Logger
+}
+
+// ErrNothingToScan is returned when no source was given or found.
+var ErrNothingToScan = errors.New("nothing to audit: no source was given and none was found")
+
+// Run collects, evaluates, scores and gates. It returns an error only when
+// the configuration is unusable; unreadable sources are recorded in the
+// report (Source.Status "error" and Report.Errors) instead.
+func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("run scan: no engine")
+	}
+	if len(cfg.Collectors) == 0 && len(cfg.Skipped) == 0 {
+		return nil, ErrNothingToScan
+	}
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	r := &audit.Report{SchemaVersion: audit.SchemaVersion, Tool: cfg.Tool, CreatedAt: now().UTC(),
+		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Findings: []audit.Finding{}, Errors: []audit.ScanError{}}
+
+	assets := collectAll(ctx, cfg, r)
+	cfg.Logger.Debug().Int("assets", len(assets)).Msg("evaluating checks")
+	perAsset := cfg.Engine.Evaluate(ctx, assets)
+	for i := range assets {
+		findings := perAsset[i]
+		if findings == nil { // evaluation cancelled before this asset
+			continue
+		}
+		risk, grade := cfg.Weights.Asset(findings)
+		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Risk: risk, Grade: grade})
+		r.Findings = append(r.Findings, findings...)
+	}
+	if err := ctx.Err(); err != nil {
+		r.Errors = append(r.Errors, audit.ScanError{Source: "scan", Message: fmt.Sprintf("scan interrupted: %v", err)})
+	}
+	r.Summary = summarize(r)
+	r.Summary.Gate = cfg.Gate.Evaluate(r)
+	return r, nil
+}
+
+// collectAll runs the collectors concurrently and fills the report's
+// sources and errors; it returns the assets sorted by id.
+func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset {
+	type result struct {
+		batch *collect.Batch
+		err   error
+	}
+	results := make([]result, len(cfg.Collectors))
+	var wg sync.WaitGroup
+	for i, c := range cfg.Collectors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			b, err := c.Collect(ctx)
+			results[i] = result{b, err}
+			cfg.Logger.Debug().Str("source", c.Kind()).Str("endpoint", c.Endpoint()).
+				Dur("took", time.Since(start)).Err(err).Msg("collected")
+		}()
+	}
+	wg.Wait()
+
+	var assets []audit.Asset
+	for i, c := range cfg.Collectors {
+		src := audit.Source{Kind: c.Kind(), Endpoint: c.Endpoint(), Status: audit.SourceOK}
+		res := results[i]
+		if b := res.batch; b != nil {
+			src.Assets, src.Notes = len(b.Assets), b.Notes
+			assets = append(assets, b.Assets...)
+			r.Errors = append(r.Errors, b.Errors...)
+		}
+		if res.err != nil {
+			src.Status, src.Error = audit.SourceError, res.err.Error()
+			r.Errors = append(r.Errors, audit.ScanError{Source: c.Kind() + " " + c.Endpoint(), Message: res.err.Error()})
+		}
+		r.Sources = append(r.Sources, src)
+	}
+	r.Sources = append(r.Sources, cfg.Skipped...)
+	sort.SliceStable(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
+	return dedupe(assets, r)
+}
+
+// dedupe drops a second asset with an id already seen (the same container
+// reached through two endpoints) and records it as an error.
+func dedupe(assets []audit.Asset, r *audit.Report) []audit.Asset {
+	out := make([]audit.Asset, 0, len(assets))
+	for i, a := range assets {
+		if i > 0 && a.ID == assets[i-1].ID {
+			r.Errors = append(r.Errors, audit.ScanError{Source: a.Source, AssetID: a.ID,
+				Message: "asset reported twice; the second copy was ignored"})
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func summarize(r *audit.Report) audit.Summary {
+	s := audit.Summary{Assets: len(r.Assets), BySeverity: map[string]int{}, ByStatus: map[string]int{}}
+	for _, sev := range audit.Severities() {
+		s.BySeverity[sev.String()] = 0
+	}
+	for _, st := range audit.Statuses() {
+		s.ByStatus[string(st)] = 0
+	}
+	for _, f := range r.Findings {
+		s.ByStatus[string(f.Status)]++
+		if f.Status == audit.StatusFail {
+			s.BySeverity[f.Severity.String()]++
+		}
+	}
+	risks := make([]float64, len(r.Assets))
+	for i, a := range r.Assets {
+		risks[i] = a.Risk
+	}
+	s.MaxRisk, s.MeanRisk, s.ByGrade = score.Fleet(risks)
+	return s
+}

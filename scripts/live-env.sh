@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# live-env.sh — install and start the daemons isoaudit's live tests talk to.
+#
+# Idempotent: packages already installed are not reinstalled, a daemon that
+# already answers is left alone. Needs root (apt-get, dockerd).
+#
+#   scripts/live-env.sh           # docker
+#   scripts/live-env.sh --check   # exit 0 if every daemon answers, 1 otherwise
+set -euo pipefail
+
+log() { printf 'live-env: %s\n' "$*" >&2; }
+
+DOCKER_SOCK=/var/run/docker.sock
+DOCKERD_LOG=/var/log/isoaudit-dockerd.log
+
+docker_up() {
+	[ -S "$DOCKER_SOCK" ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+need_pkgs() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		log "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+start_docker() {
+	if docker_up; then
+		log "dockerd already answers on $DOCKER_SOCK"
+		return 0
+	fi
+	need_pkgs docker.io iptables busybox-static ca-certificates
+	# No init system runs here: start containerd (bundled with docker.io's
+	# dependencies) implicitly through dockerd, in the background.
+	if ! pgrep -x dockerd >/dev/null; then
+		log "starting dockerd (log: $DOCKERD_LOG)"
+		nohup /usr/sbin/dockerd --host="unix://$DOCKER_SOCK" >"$DOCKERD_LOG" 2>&1 &
+	fi
+	for _ in $(seq 1 60); do
+		if docker_up; then
+			log "dockerd $(docker version --format '{{.Server.Version}}') is up"
+			return 0
+		fi
+		sleep 1
+	done
+	log "dockerd did not come up within 60 s; last log lines:"
+	tail -n 20 "$DOCKERD_LOG" >&2 || true
+	return 1
+}
+
+case "${1:-}" in
+--check)
+	docker_up
+	;;
+"")
+	[ "$(id -u)" -eq 0 ] || { log "must run as root"; exit 1; }
+	start_docker
+	;;
+*)
+	log "unknown argument: $1 (supported: --check)"
+	exit 2
+	;;
+esac
