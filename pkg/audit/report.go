@@ -40,6 +40,9 @@ type ScanError struct {
 // AssetResult is an asset as reported, with its score.
 type AssetResult struct {
 	Asset
+	// Host is the name of the machine the asset runs on ("" when an
+	// offline source does not say), for grouping assets by host.
+	Host  string  `json:"host"`
 	Risk  float64 `json:"risk"`
 	Grade string  `json:"grade"`
 }

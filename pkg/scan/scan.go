@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 			continue
 		}
 		risk, grade := cfg.Weights.Asset(findings)
-		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Risk: risk, Grade: grade})
+		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Host: assets[i].Host.Hostname, Risk: risk, Grade: grade})
 		r.Findings = append(r.Findings, findings...)
 	}
 	if err := ctx.Err(); err != nil {

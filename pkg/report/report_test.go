@@ -1,0 +1,209 @@
+package report_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/report"
+	"github.com/isoaudit/isoaudit/pkg/report/internal/golden"
+	"github.com/isoaudit/isoaudit/pkg/report/internal/reporttest"
+	"github.com/isoaudit/isoaudit/schema/schematest"
+)
+
+func TestFormats(t *testing.T) {
+	want := []string{"json", "table"}
+	if got := report.Formats(); !slices.Equal(got, want) {
+		t.Errorf("Formats() = %v, want %v", got, want)
+	}
+}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name, format, wantFormat, wantErr string
+	}{
+		{"json", "json", "json", ""},
+		{"table", "table", "table", ""},
+		{"case and space are ignored", " JSON ", "json", ""},
+		{"unknown format lists the supported ones", "x", "", `unknown output format "x" (supported: json, table)`},
+		{"empty format", "", "", `unknown output format "" (supported: json, table)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := report.New(tc.format, report.Options{})
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("New(%q) error = %v, want %q", tc.format, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("New(%q): %v", tc.format, err)
+			}
+			if got := w.Format(); got != tc.wantFormat {
+				t.Errorf("Format() = %q, want %q", got, tc.wantFormat)
+			}
+		})
+	}
+}
+
+// TestEveryFormatWritesEveryReport: each registered writer handles every
+// fixture, registered under the name it reports.
+func TestEveryFormatWritesEveryReport(t *testing.T) {
+	for _, format := range report.Formats() {
+		for _, tc := range reporttest.Cases() {
+			t.Run(format+"/"+tc.Name, func(t *testing.T) {
+				w, err := report.New(format, report.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w.Format() != format {
+					t.Errorf("writer registered as %q reports Format() %q", format, w.Format())
+				}
+				var buf bytes.Buffer
+				if err := w.Write(&buf, tc.Report()); err != nil {
+					t.Fatalf("Write: %v", err)
+				}
+				if buf.Len() == 0 {
+					t.Error("Write wrote nothing")
+				}
+			})
+		}
+	}
+}
+
+// TestJSONThroughRegistry: the registry's json writer is the one the
+// golden file and schema describe.
+func TestJSONThroughRegistry(t *testing.T) {
+	w, err := report.New("json", report.Options{Color: true, ShowPassed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf, reporttest.Representative()); err != nil {
+		t.Fatal(err)
+	}
+	schematest.RequireValidReport(t, buf.Bytes())
+	golden.Assert(t, "json-representative", buf.Bytes())
+}
+
+func TestOptionsReachTheTable(t *testing.T) {
+	tests := []struct {
+		name       string
+		opts       report.Options
+		want       string
+		wantAbsent string
+	}{
+		{"plain", report.Options{}, "CRITICAL", "\x1b["},
+		{"color", report.Options{Color: true}, "\x1b[1;31mCRITICAL", ""},
+		{"show passed", report.Options{ShowPassed: true}, "PASS      CE-USER-001", ""},
+		{"passed hidden by default", report.Options{}, "not shown", "PASS      CE-USER-001"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := report.New("table", tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := w.Write(&buf, reporttest.Representative()); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("output lacks %q", tc.want)
+			}
+			if tc.wantAbsent != "" && strings.Contains(out, tc.wantAbsent) {
+				t.Errorf("output contains %q", tc.wantAbsent)
+			}
+		})
+	}
+}
+
+type nopWriter struct{ name string }
+
+func (n nopWriter) Format() string                     { return n.name }
+func (nopWriter) Write(io.Writer, *audit.Report) error { return nil }
+
+func factory(name string) report.Factory {
+	return func(report.Options) report.Writer { return nopWriter{name} }
+}
+
+func TestRegistryRegister(t *testing.T) {
+	tests := []struct {
+		name    string
+		format  string
+		f       report.Factory
+		wantErr string
+	}{
+		{"new format", "sarif", factory("sarif"), ""},
+		{"duplicate", "json", factory("json"), `register output format "json": already registered`},
+		{"upper case", "SARIF", factory("sarif"), `register output format "SARIF": name must match`},
+		{"empty name", "", factory(""), `register output format "": name must match`},
+		{"nil factory", "junit", nil, `register output format "junit": nil factory`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := report.Builtin()
+			err := r.Register(tc.format, tc.f)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Register: %v", err)
+				}
+				if !slices.Contains(r.Formats(), tc.format) {
+					t.Errorf("Formats() = %v lacks %q", r.Formats(), tc.format)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
+				t.Errorf("Register error = %v, want prefix %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestBuiltinIsFresh: extending one registry never changes another or the
+// package default.
+func TestBuiltinIsFresh(t *testing.T) {
+	r := report.Builtin()
+	if err := r.Register("sarif", factory("sarif")); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(report.Builtin().Formats(), "sarif") || slices.Contains(report.Formats(), "sarif") {
+		t.Error("registering on one registry leaked into another")
+	}
+	if _, err := r.New("sarif", report.Options{}); err != nil {
+		t.Errorf("New(sarif) on the extended registry: %v", err)
+	}
+	if _, err := report.NewRegistry().New("json", report.Options{}); err == nil ||
+		err.Error() != `unknown output format "json" (supported: )` {
+		t.Errorf("empty registry New error = %v", err)
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tests := []struct {
+		name string
+		w    io.Writer
+	}{
+		{"buffer", &bytes.Buffer{}},
+		{"regular file", f},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if report.IsTerminal(tc.w) {
+				t.Error("IsTerminal = true")
+			}
+		})
+	}
+}
