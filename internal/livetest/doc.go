@@ -1,0 +1,4 @@
+// Package livetest gives live tests a real dockerd: a client that skips
+// the test when the daemon is absent (fails under ISOAUDIT_LIVE=require),
+// a registry-free busybox image, and self-removing labelled containers.
+package livetest

@@ -1,0 +1,170 @@
+package inspectfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect"
+	"github.com/isoaudit/isoaudit/pkg/collect/docker"
+)
+
+// Kind is the source kind reported for this collector.
+const Kind = "inspect-file"
+
+// platform is the platform of every asset: `docker inspect` output.
+const platform = "docker"
+
+// Collector holds one decoded `docker inspect` JSON document. It is safe
+// for concurrent use.
+type Collector struct {
+	opts Options
+	docs []container.InspectResponse
+}
+
+var _ collect.Collector = (*Collector)(nil)
+
+// New validates opts, then reads and decodes the input (the file, or stdin
+// for "-") at once, so a missing, oversized or malformed input is an input
+// error reported before any scan starts. The input is an array of
+// container inspect documents (as `docker inspect` prints) or a single
+// one; an empty array is valid. Errors are one line naming the input and
+// the problem, with the line and column of a syntax error.
+func New(opts Options) (*Collector, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Collector{opts: opts}
+	data, err := c.read()
+	if err != nil {
+		return nil, err
+	}
+	if c.docs, err = decodeDocuments(data); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", c.Endpoint(), err)
+	}
+	return c, nil
+}
+
+// Kind returns "inspect-file".
+func (c *Collector) Kind() string { return Kind }
+
+// Endpoint returns the file path, or "stdin".
+func (c *Collector) Endpoint() string {
+	if c.opts.Path == StdinPath {
+		return "stdin"
+	}
+	return c.opts.Path
+}
+
+// Collect normalizes the decoded containers into assets sorted by id,
+// without host facts (Host.Known is false offline). Each call returns
+// fresh assets.
+func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("collect %s: %w", c.Endpoint(), err)
+	}
+	batch := c.assets(c.docs)
+	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("containers", len(c.docs)).Msg("inspect file normalized")
+	return batch, nil
+}
+
+// read returns the whole input, refusing more than MaxBytes.
+func (c *Collector) read() ([]byte, error) {
+	r := c.opts.stdin()
+	if c.opts.Path != StdinPath {
+		f, err := os.Open(c.opts.Path)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", c.Endpoint(), pathErrorCause(err))
+		}
+		defer f.Close()
+		r = f
+	}
+	limit := c.opts.maxBytes()
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.Endpoint(), pathErrorCause(err))
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read %s: input is larger than the %s limit", c.Endpoint(), formatSize(limit))
+	}
+	return data, nil
+}
+
+// pathErrorCause drops the path an *fs.PathError repeats.
+func pathErrorCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func formatSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// assets normalizes the documents; a repeated container name is noted and
+// skipped so asset ids stay unique.
+func (c *Collector) assets(docs []container.InspectResponse) *collect.Batch {
+	b := &collect.Batch{Assets: make([]audit.Asset, 0, len(docs))}
+	prefix := "inspect://" + c.baseName()
+	seen := map[string]bool{}
+	for i, d := range docs {
+		n := docker.NormalizeContainer(d, nil, audit.Host{})
+		if n.Name == "" {
+			n.Name = shortID(n.ID)
+		}
+		if seen[n.Name] {
+			b.Notes = append(b.Notes, fmt.Sprintf("element %d repeats container %s; skipped", i+1, n.Name))
+			continue
+		}
+		seen[n.Name] = true
+		b.Assets = append(b.Assets, c.asset(prefix, n, d.Config))
+	}
+	slices.SortFunc(b.Assets, func(x, y audit.Asset) int { return strings.Compare(x.ID, y.ID) })
+	return b
+}
+
+func (c *Collector) asset(prefix string, n *audit.Container, cfg *container.Config) audit.Asset {
+	var labels map[string]string
+	if cfg != nil {
+		labels = cfg.Labels
+	}
+	return audit.Asset{
+		ID:        prefix + "/" + n.Name,
+		Name:      n.Name,
+		Kind:      audit.KindContainer,
+		Platform:  platform,
+		Source:    c.Endpoint(),
+		Labels:    docker.RedactLabels(labels),
+		Container: n,
+		Host:      audit.Host{Known: false},
+	}
+}
+
+// baseName is the file's base name, or "stdin".
+func (c *Collector) baseName() string {
+	if c.opts.Path == StdinPath {
+		return "stdin"
+	}
+	return filepath.Base(c.opts.Path)
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
