@@ -6,6 +6,7 @@
 #
 #   scripts/live-env.sh           # docker
 #   scripts/live-env.sh --check   # exit 0 if every daemon answers, 1 otherwise
+#   scripts/live-env.sh --image   # also build the local test image; print its name
 set -euo pipefail
 
 log() { printf 'live-env: %s\n' "$*" >&2; }
@@ -54,7 +55,29 @@ start_docker() {
 	return 1
 }
 
+# test_image builds (once) a tiny local image from Debian's busybox-static:
+# no registry is reachable, so nothing is pulled. Prints its reference.
+TEST_IMAGE=isoaudit-test/busybox:1
+test_image() {
+	if ! docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
+		need_pkgs busybox-static
+		local root
+		root=$(mktemp -d)
+		mkdir -p "$root/bin"
+		cp /bin/busybox "$root/bin/busybox"
+		for a in sh sleep cat id ls; do ln -s busybox "$root/bin/$a"; done
+		tar -C "$root" -c . | docker import -c 'CMD ["/bin/sleep","3600"]' - "$TEST_IMAGE" >/dev/null
+		rm -rf "$root"
+		log "built $TEST_IMAGE"
+	fi
+	echo "$TEST_IMAGE"
+}
+
 case "${1:-}" in
+--image)
+	start_docker
+	test_image
+	;;
 --check)
 	docker_up
 	;;
@@ -63,7 +86,7 @@ case "${1:-}" in
 	start_docker
 	;;
 *)
-	log "unknown argument: $1 (supported: --check)"
+	log "unknown argument: $1 (supported: --check, --image)"
 	exit 2
 	;;
 esac

@@ -1,0 +1,66 @@
+package checks
+
+import (
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/engine"
+)
+
+// benchAssets are the documents the library benchmark evaluates: the
+// hardened baseline (every check passes) and a risky container (many
+// checks fail, so evidence and chains are evaluated too).
+func benchAssets(b *testing.B) map[string]*audit.Asset {
+	var base map[string]any
+	if err := yaml.Unmarshal(Baseline(), &base); err != nil {
+		b.Fatal(err)
+	}
+	risky := map[string]any{
+		"container": map[string]any{
+			"user": "", "uid": 0, "root": true, "privileged": true, "readonly_rootfs": false,
+			"capabilities": map[string]any{"added": []any{"ALL"}, "dropped": []any{}, "effective": []any{"SYS_ADMIN", "SYS_PTRACE", "NET_RAW"}},
+			"namespaces":   map[string]any{"pid": "host", "net": "host", "ipc": "host", "uts": "host", "user": "host", "cgroup": "host"},
+			"mounts": []any{
+				map[string]any{"type": "bind", "source": "/var/run/docker.sock", "destination": "/var/run/docker.sock", "rw": true, "propagation": "rprivate"},
+				map[string]any{"type": "bind", "source": "/", "destination": "/host", "rw": true, "propagation": "rshared"},
+			},
+			"security": map[string]any{"seccomp": "unconfined", "apparmor": "unconfined", "no_new_privileges": false,
+				"masked_paths": []any{}, "readonly_paths": []any{}, "writable_cgroups": true},
+			"resources": map[string]any{"memory": 0, "pids_limit": 0, "nano_cpus": 0},
+		},
+		"host": map[string]any{"cgroup_version": "1"},
+	}
+	out := map[string]*audit.Asset{}
+	for name, fx := range map[string]map[string]any{"hardened": nil, "risky": risky} {
+		a, err := engine.FixtureAsset(audit.KindContainer, base, fx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[name] = a
+	}
+	return out
+}
+
+// BenchmarkBuiltinLibrary measures evaluating the whole built-in library on
+// one asset (target: ≤ 50 µs per asset).
+func BenchmarkBuiltinLibrary(b *testing.B) {
+	cat, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := engine.New(cat)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, a := range benchAssets(b) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = eng.EvaluateAsset(a)
+			}
+			b.ReportMetric(float64(len(cat.Checks)), "checks")
+		})
+	}
+}

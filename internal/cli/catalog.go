@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/isoaudit/isoaudit/checks"
+	"github.com/isoaudit/isoaudit/pkg/catalog"
+)
+
+// loadCatalog returns the built-in checks plus every --checks-dir, merged;
+// any problem is an input error naming the file.
+func loadCatalog(dirs []string) (*catalog.Catalog, error) {
+	builtin, err := checks.Builtin()
+	if err != nil {
+		return nil, fmt.Errorf("built-in catalog is broken: %w", err)
+	}
+	cats := []*catalog.Catalog{builtin}
+	for _, dir := range dirs {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, inputErr(fmt.Errorf("read --checks-dir %s: %w", dir, err))
+		}
+		if !st.IsDir() {
+			return nil, usageErr("--checks-dir %s: not a directory", dir)
+		}
+		c, err := catalog.Load(os.DirFS(dir), dir)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		cats = append(cats, c)
+	}
+	merged, err := catalog.Merge(cats...)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return merged, nil
+}

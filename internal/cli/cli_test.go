@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/schema"
+)
+
+// run executes the CLI in-process like main does.
+func run(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	t.Setenv("DOCKER_HOST", "unix:///nonexistent/isoaudit-test.sock")
+	code = Run(context.Background(), args, Streams{In: strings.NewReader(stdin), Out: &out, Err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func testdata(name string) string { return filepath.Join("..", "..", "testdata", "inspect", name) }
+
+func TestUsageErrorsExit2WithOneLine(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"scan", "--bogus"}, "unknown flag: --bogus"},
+		{"bad fail-on", []string{"scan", "--fail-on", "urgent"}, `unknown severity "urgent"`},
+		{"bad max-risk", []string{"scan", "--max-risk", "300"}, "--max-risk"},
+		{"bad output format", []string{"scan", "--inspect", testdata("risky.json"), "-o", "yaml"}, `unknown output format "yaml"`},
+		{"two stdout outputs", []string{"scan", "--inspect", testdata("risky.json"), "-o", "json", "-o", "table"}, "both write to stdout"},
+		{"bad log level", []string{"scan", "--log-level", "loud"}, "--log-level"},
+		{"missing inspect file", []string{"scan", "--inspect", "/nonexistent/x.json"}, "/nonexistent/x.json"},
+		{"malformed inspect file", []string{"scan", "--inspect", testdata("malformed.json")}, "malformed.json"},
+		{"unknown check", []string{"checks", "show", "CE-NOPE-999"}, `unknown check "CE-NOPE-999"`},
+		{"missing checks dir", []string{"checks", "list", "--checks-dir", "/nonexistent/dir"}, "/nonexistent/dir"},
+		{"unknown command", []string{"scna"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", tt.args...)
+			if code != ExitUsage {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, ExitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.want)
+			}
+			if n := strings.Count(strings.TrimSpace(stderr), "\n"); n != 0 || strings.Contains(stderr, "goroutine") {
+				t.Errorf("stderr is not one line: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestScanInspectFileJSONValidatesAgainstSchema(t *testing.T) {
+	code, stdout, stderr := run(t, "", "scan", "--inspect", testdata("risky.json"), "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit = %d, stderr %q", code, stderr)
+	}
+	validate(t, []byte(stdout))
+	var r audit.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Assets) == 0 || r.Sources[0].Kind != "inspect-file" || r.Sources[0].Status != "ok" {
+		t.Fatalf("report = %+v", r.Sources)
+	}
+}
+
+func validate(t *testing.T, doc []byte) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	sch, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.ReportV1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("report.schema.json", sch); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("report.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Fatalf("report does not validate: %v", err)
+	}
+}
+
+func TestScanExitCodes(t *testing.T) {
+	risky := testdata("risky.json")
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"no gate", []string{"scan", "--inspect", risky}, ExitOK},
+		{"fail-on critical trips", []string{"scan", "--inspect", risky, "--fail-on", "critical"}, ExitGate},
+		{"max-risk trips", []string{"scan", "--inspect", risky, "--max-risk", "50"}, ExitGate},
+		{"json output does not change the code", []string{"scan", "--inspect", risky, "--fail-on", "critical", "-o", "json"}, ExitGate},
+		{"unreachable daemon is incomplete", []string{"scan", "--docker-host", "unix:///nonexistent/docker.sock"}, ExitIncomplete},
+		{"gate wins over incomplete", []string{"scan", "--inspect", risky, "--docker-host", "unix:///nonexistent/docker.sock", "--fail-on", "high"}, ExitGate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := run(t, "", tt.args...)
+			if code != tt.want {
+				t.Errorf("exit = %d, want %d (stderr %q)", code, tt.want, stderr)
+			}
+		})
+	}
+}
+
+func TestUnreachableDaemonKeepsOtherSources(t *testing.T) {
+	code, stdout, stderr := run(t, "", "scan", "--inspect", testdata("risky.json"),
+		"--docker-host", "unix:///nonexistent/docker.sock", "-o", "json")
+	if code != ExitIncomplete {
+		t.Fatalf("exit = %d, want 3", code)
+	}
+	if !strings.Contains(stderr, "nonexistent/docker.sock") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("stderr = %q, want one line naming the endpoint", stderr)
+	}
+	var r audit.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Assets) == 0 || len(r.Errors) == 0 {
+		t.Errorf("want the inspect file's assets and an error entry; got %d assets, errors %+v", len(r.Assets), r.Errors)
+	}
+}
+
+func TestScanReadsStdin(t *testing.T) {
+	data, err := os.ReadFile(testdata("risky.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, string(data), "scan", "--inspect", "-", "-o", "json")
+	if code != ExitOK || !strings.Contains(stdout, `"schema_version": "1.0"`) {
+		t.Fatalf("exit = %d, stderr %q", code, stderr)
+	}
+}
+
+func TestOutputFilesAre0600AndBothWritten(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath := filepath.Join(dir, "r.json")
+	code, stdout, _ := run(t, "", "scan", "--inspect", testdata("risky.json"), "-o", "table", "-o", "json="+jsonPath)
+	if code != ExitOK {
+		t.Fatalf("exit = %d", code)
+	}
+	st, err := os.Stat(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("report mode = %v, want 0600", st.Mode().Perm())
+	}
+	if !strings.Contains(stdout, "risk") || strings.Contains(stdout, "\x1b[") {
+		t.Errorf("table on a pipe should be plain text: %q", stdout)
+	}
+}
+
+func TestChecksCommands(t *testing.T) {
+	code, out, _ := run(t, "", "checks", "list")
+	if code != 0 || !strings.Contains(out, "CE-PRIV-001") || !strings.Contains(out, "critical") {
+		t.Errorf("checks list: exit %d, %q", code, out)
+	}
+	code, out, _ = run(t, "", "checks", "show", "ce-priv-001")
+	for _, want := range []string{"CE-PRIV-001", "Why it matters", "Remediation", "HostConfig.Privileged", "T1611"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("checks show: exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
+	code, out, _ = run(t, "", "checks", "test")
+	if code != 0 || !strings.Contains(out, "ok: fixtures") {
+		t.Errorf("checks test: exit %d, %q", code, out)
+	}
+	code, out, _ = run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "isoaudit ") {
+		t.Errorf("version: exit %d, %q", code, out)
+	}
+}
+
+func TestChecksDirAddsTeamChecks(t *testing.T) {
+	dir := t.TempDir()
+	team := `id: TEAM-ENV-001
+title: Container has a DEBUG variable
+kind: container
+severity: low
+description: Debug builds expose extra endpoints.
+remediation: Unset DEBUG.
+references: {urls: ["https://example.com/policy"]}
+condition: "'DEBUG' in container.env_names"
+evidence: [{path: Config.Env, value: "container.env_names.filter(n, n == 'DEBUG')", expected: no DEBUG}]
+fixtures:
+  fail: [{container: {env_names: [DEBUG]}}]
+  pass: [{container: {env_names: [PATH]}}]
+`
+	if err := os.WriteFile(filepath.Join(dir, "TEAM-ENV-001.yaml"), []byte(team), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := run(t, "", "checks", "list", "--checks-dir", dir)
+	if code != 0 || !strings.Contains(out, "TEAM-ENV-001") {
+		t.Fatalf("exit %d %q %q", code, out, stderr)
+	}
+	code, stdout, _ := run(t, "", "scan", "--inspect", testdata("risky.json"), "--checks-dir", dir, "-o", "json")
+	if code != 0 || !strings.Contains(stdout, "TEAM-ENV-001") {
+		t.Errorf("team check did not run: exit %d", code)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dup.yaml"), []byte(strings.Replace(team, "TEAM-ENV-001", "CE-PRIV-001", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = run(t, "", "checks", "list", "--checks-dir", dir)
+	if code != ExitUsage || !strings.Contains(stderr, "duplicate check id CE-PRIV-001") {
+		t.Errorf("duplicate id: exit %d, %q", code, stderr)
+	}
+}
+
+// TestNoSecretInAnyOutput: risky.json holds a container whose environment
+// has DB_PASSWORD=s3cr3t-inspect-fixture. No output format and no log line
+// (at debug level, both log formats) may contain the value.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	const secret = "s3cr3t-inspect-fixture"
+	raw, err := os.ReadFile(testdata("risky.json"))
+	if err != nil || !strings.Contains(string(raw), secret) {
+		t.Fatalf("fixture must hold the secret: %v", err)
+	}
+	dir := t.TempDir()
+	for _, logFormat := range []string{"console", "json"} {
+		args := []string{"scan", "--inspect", testdata("risky.json"), "--log-level", "debug", "--log-format", logFormat, "-o", "table"}
+		var files []string
+		for _, f := range []string{"json", "table"} {
+			p := filepath.Join(dir, logFormat+"."+f)
+			files = append(files, p)
+			args = append(args, "-o", f+"="+p)
+		}
+		_, stdout, stderr := run(t, "", args...)
+		all := stdout + stderr
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all += string(b)
+		}
+		if strings.Contains(all, secret) {
+			t.Errorf("log format %s: the secret value leaked into an output or log", logFormat)
+		}
+		if !strings.Contains(all, "DB_PASSWORD") && !strings.Contains(stdout, "fx-privileged") {
+			t.Errorf("sanity: the container with the secret was not audited")
+		}
+	}
+}

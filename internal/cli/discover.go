@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect"
+	"github.com/isoaudit/isoaudit/pkg/collect/docker"
+	"github.com/isoaudit/isoaudit/pkg/collect/inspectfile"
+)
+
+// buildCollectors turns the source flags into collectors. With no source
+// flag and no DOCKER_HOST it discovers the local engine sockets; those not
+// present are returned as skipped sources so the report says so.
+func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Collector, []audit.Source, error) {
+	var out []collect.Collector
+	stdinUsed := false
+	for _, path := range f.inspectFiles {
+		if path == "-" {
+			if stdinUsed {
+				return nil, nil, usageErr("--inspect - given twice: stdin can be read once")
+			}
+			stdinUsed = true
+		}
+		c, err := inspectfile.New(inspectfile.Options{Path: path, Stdin: s.In})
+		if err != nil {
+			return nil, nil, usageErr("--inspect %s: %v", path, err)
+		}
+		out = append(out, c)
+	}
+	hosts := f.dockerHosts
+	var skipped []audit.Source
+	if len(hosts) == 0 && len(f.inspectFiles) == 0 {
+		hosts, skipped = discoverEngines(os.Getenv("DOCKER_HOST"), os.Getenv("XDG_RUNTIME_DIR"))
+	}
+	for _, h := range hosts {
+		opts := docker.DefaultOptions()
+		opts.Host, opts.All, opts.Concurrency, opts.RequestTimeout = h, f.all, f.concurrency, f.reqTimeout
+		opts.Logger = log.With().Str("source", "docker").Logger()
+		c, err := docker.New(opts)
+		if err != nil {
+			return nil, nil, usageErr("--docker-host %s: %v", h, err)
+		}
+		out = append(out, c)
+	}
+	return out, skipped, nil
+}
+
+// discoverEngines returns the endpoints to scan when no source was named:
+// DOCKER_HOST alone when set; otherwise every local engine socket that
+// exists (rootful Docker, rootless Docker, rootful and rootless Podman),
+// and the ones that do not as skipped sources.
+func discoverEngines(dockerHost, runtimeDir string) ([]string, []audit.Source) {
+	if dockerHost != "" {
+		return []string{dockerHost}, nil
+	}
+	type candidate struct{ kind, path string }
+	cands := []candidate{{"docker", "/var/run/docker.sock"}, {"podman", "/run/podman/podman.sock"}}
+	if runtimeDir != "" {
+		cands = append(cands, candidate{"docker", filepath.Join(runtimeDir, "docker.sock")},
+			candidate{"podman", filepath.Join(runtimeDir, "podman", "podman.sock")})
+	}
+	var hosts []string
+	var skipped []audit.Source
+	seen := map[string]bool{}
+	for _, c := range cands {
+		real, err := filepath.EvalSymlinks(c.path)
+		if err != nil {
+			skipped = append(skipped, audit.Source{Kind: c.kind, Endpoint: "unix://" + c.path, Status: audit.SourceSkipped,
+				Error: "not found: " + strings.TrimPrefix(fmt.Sprint(err), "lstat "+c.path+": ")})
+			continue
+		}
+		if seen[real] { // /var/run is usually a link to /run
+			continue
+		}
+		seen[real] = true
+		hosts = append(hosts, "unix://"+c.path)
+	}
+	return hosts, skipped
+}

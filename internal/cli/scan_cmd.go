@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/isoaudit/isoaudit/internal/version"
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/engine"
+	"github.com/isoaudit/isoaudit/pkg/policy"
+	"github.com/isoaudit/isoaudit/pkg/scan"
+)
+
+type scanFlags struct {
+	dockerHosts  []string
+	all          bool
+	inspectFiles []string
+	checksDirs   []string
+	outputs      []string
+	color        string
+	failOn       string
+	maxRisk      float64
+	timeout      time.Duration
+	reqTimeout   time.Duration
+	concurrency  int
+}
+
+func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Audit containers for escape risk",
+		Long: "Audit containers for escape risk.\n\n" +
+			"With no source flags, scan audits what it can reach locally: the Docker daemon named by DOCKER_HOST,\n" +
+			"or the default Docker, rootless Docker and Podman sockets, and says which it skipped.",
+		Example: "  isoaudit scan\n" +
+			"  isoaudit scan --all -o table -o json=report.json\n" +
+			"  isoaudit scan --docker-host ssh://ops@node7 --fail-on high\n" +
+			"  docker inspect $(docker ps -aq) | isoaudit scan --inspect - -o json",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd.Context(), g, f, s) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.dockerHosts, "docker-host", nil, "Docker or Podman API endpoint: unix://, tcp:// (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), ssh://user@host (repeatable)")
+	fl.BoolVar(&f.all, "all", false, "also audit created and exited containers, not only running ones")
+	fl.StringArrayVar(&f.inspectFiles, "inspect", nil, "audit the JSON printed by `docker inspect` in FILE ('-' for stdin) instead of a live daemon (repeatable)")
+	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
+	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 if any failed finding has this severity or higher: info, low, medium, high, critical")
+	fl.Float64Var(&f.maxRisk, "max-risk", -1, "exit 1 if any asset's risk exceeds N (0-100)")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on sources still unread after this long (results so far are kept)")
+	fl.DurationVar(&f.reqTimeout, "request-timeout", 30*time.Second, "bound each API request")
+	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
+	return cmd
+}
+
+func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error {
+	log, err := g.logger(s.Err)
+	if err != nil {
+		return err
+	}
+	gate, err := f.gate()
+	if err != nil {
+		return err
+	}
+	color, err := f.useColor(s)
+	if err != nil {
+		return err
+	}
+	if f.concurrency < 1 || f.timeout <= 0 || f.reqTimeout <= 0 {
+		return usageErr("--concurrency, --timeout and --request-timeout must be positive")
+	}
+	cat, err := loadCatalog(f.checksDirs)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(cat)
+	if err != nil {
+		return inputErr(err)
+	}
+	profile, err := policy.BuiltinProfile("default")
+	if err != nil {
+		return err
+	}
+	collectors, skipped, err := buildCollectors(f, s, log)
+	if err != nil {
+		return err
+	}
+	outs, err := parseOutputs(f.outputs, color)
+	if err != nil {
+		return err
+	}
+	defer closeOutputs(outs)
+
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	start := time.Now()
+	rep, err := scan.Run(ctx, scan.Config{
+		Collectors: collectors, Skipped: skipped, Engine: eng, Weights: profile.ScoreWeights(), Gate: gate,
+		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
+	})
+	if err != nil {
+		return inputErr(err)
+	}
+	log.Info().Int("assets", len(rep.Assets)).Int("findings", len(rep.Findings)).
+		Dur("took", time.Since(start)).Msg("scan finished")
+	if err := writeOutputs(outs, s.Out, rep); err != nil {
+		return inputErr(err)
+	}
+	return outcome(rep)
+}
+
+// outcome maps a written report to the exit code: the gate first, then
+// completeness.
+func outcome(r *audit.Report) error {
+	if g := r.Summary.Gate; g != nil && g.Result == "fail" {
+		return &ExitError{Code: ExitGate}
+	}
+	ok := 0
+	for _, src := range r.Sources {
+		if src.Status == audit.SourceOK {
+			ok++
+		}
+	}
+	if ok == 0 {
+		return &ExitError{Code: ExitIncomplete, Err: errors.New("nothing audited: no source could be read (see the sources in the report)")}
+	}
+	if r.Incomplete() {
+		return &ExitError{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %d problem(s), first: %s", len(r.Errors), r.Errors[0].Message)}
+	}
+	return nil
+}
+
+func (f *scanFlags) gate() (policy.Gate, error) {
+	g := policy.Gate{MaxRisk: f.maxRisk}
+	if f.failOn != "" {
+		sev, err := audit.ParseSeverity(f.failOn)
+		if err != nil {
+			return g, usageErr("invalid --fail-on: %v", err)
+		}
+		g.FailOn = &sev
+	}
+	if f.maxRisk < -1 || f.maxRisk > 100 || (f.maxRisk < 0 && f.maxRisk != -1) {
+		return g, usageErr("invalid --max-risk %v: must be between 0 and 100", f.maxRisk)
+	}
+	return g, nil
+}
+
+func (f *scanFlags) useColor(s Streams) (bool, error) {
+	switch f.color {
+	case "auto":
+		return isTerminal(s.Out), nil
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	}
+	return false, usageErr("invalid --color %q (supported: auto, always, never)", f.color)
+}
