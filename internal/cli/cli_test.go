@@ -9,10 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/isoaudit/isoaudit/pkg/audit"
-	"github.com/isoaudit/isoaudit/schema"
+	"github.com/isoaudit/isoaudit/schema/schematest"
 )
 
 // run executes the CLI in-process like main does.
@@ -65,36 +63,13 @@ func TestScanInspectFileJSONValidatesAgainstSchema(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit = %d, stderr %q", code, stderr)
 	}
-	validate(t, []byte(stdout))
+	schematest.RequireValidReport(t, []byte(stdout))
 	var r audit.Report
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Assets) == 0 || r.Sources[0].Kind != "inspect-file" || r.Sources[0].Status != "ok" {
 		t.Fatalf("report = %+v", r.Sources)
-	}
-}
-
-func validate(t *testing.T, doc []byte) {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	sch, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.ReportV1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddResource("report.schema.json", sch); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("report.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Validate(inst); err != nil {
-		t.Fatalf("report does not validate: %v", err)
 	}
 }
 

@@ -41,8 +41,9 @@ type EvidenceSpec struct {
 }
 
 // Fixture is a partial document (merged over the catalog's baseline) on
-// which a check must reach a known status.
-type Fixture map[string]any
+// which a check must reach a known status. It is an alias, not a named
+// type, so YAML decodes nested mappings as plain map[string]any too.
+type Fixture = map[string]any
 
 // Fixtures are a check's own test cases.
 type Fixtures struct {

@@ -256,8 +256,8 @@ func validateCheck(c *audit.Check) error {
 	if err := validateKind(c.Kind); err != nil {
 		return fmt.Errorf("check %s: %w", c.ID, err)
 	}
-	if len(c.Evidence) == 0 {
-		return fmt.Errorf("check %s: at least one evidence entry is required", c.ID)
+	if len(c.Evidence) == 0 && !c.IsChain() {
+		return fmt.Errorf("check %s: at least one evidence entry is required (chains inherit their preconditions')", c.ID)
 	}
 	for i, e := range c.Evidence {
 		if e.Path == "" || e.Value == "" || e.Expected == "" {

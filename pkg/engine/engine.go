@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
@@ -20,13 +22,17 @@ type Engine struct {
 	byKind      map[audit.Kind][]*compiledCheck // in chain order
 	mitigations map[string]*compiledMitigation
 	concurrency int
+	// chainInputs are the ids some chain requires: only their outcomes
+	// are recorded in the `failed` map chains read.
+	chainInputs map[string]bool
 }
 
 type compiledCheck struct {
-	check    *audit.Check
-	cond     cel.Program
-	unknown  cel.Program // nil when the check has no unknown_when
-	evidence []cel.Program
+	check      *audit.Check
+	references []string // check.References.All(), computed once
+	cond       cel.Program
+	unknown    cel.Program // nil when the check has no unknown_when
+	evidence   []cel.Program
 }
 
 type compiledMitigation struct {
@@ -51,17 +57,17 @@ func WithConcurrency(n int) Option {
 // not compile, or a condition that is not boolean, is an error naming the
 // check.
 func New(cat *catalog.Catalog, opts ...Option) (*Engine, error) {
-	env, err := NewEnv()
+	env, err := newEnvs()
 	if err != nil {
 		return nil, fmt.Errorf("create cel environment: %w", err)
 	}
 	e := &Engine{byKind: map[audit.Kind][]*compiledCheck{}, mitigations: map[string]*compiledMitigation{},
-		concurrency: runtime.GOMAXPROCS(0)}
+		concurrency: runtime.GOMAXPROCS(0), chainInputs: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
 	}
 	for _, m := range cat.Mitigations {
-		prg, err := compile(env, "mitigation "+m.ID, "condition", m.Condition, true)
+		prg, err := env.compile("mitigation "+m.ID, "condition", m.Condition, true)
 		if err != nil {
 			return nil, err
 		}
@@ -80,24 +86,27 @@ func New(cat *catalog.Catalog, opts ...Option) (*Engine, error) {
 			return nil, err
 		}
 		e.byKind[chk.Kind] = append(e.byKind[chk.Kind], cc)
+		for _, r := range chk.Requires {
+			e.chainInputs[r] = true
+		}
 	}
 	return e, nil
 }
 
-func compileCheck(env *cel.Env, chk *audit.Check) (*compiledCheck, error) {
+func compileCheck(env *envs, chk *audit.Check) (*compiledCheck, error) {
 	owner := fmt.Sprintf("check %s (%s)", chk.ID, chk.Source)
-	cc := &compiledCheck{check: chk}
+	cc := &compiledCheck{check: chk, references: chk.References.All()}
 	var err error
-	if cc.cond, err = compile(env, owner, "condition", chk.Condition, true); err != nil {
+	if cc.cond, err = env.compile(owner, "condition", chk.Condition, true); err != nil {
 		return nil, err
 	}
 	if chk.UnknownWhen != "" {
-		if cc.unknown, err = compile(env, owner, "unknown_when", chk.UnknownWhen, true); err != nil {
+		if cc.unknown, err = env.compile(owner, "unknown_when", chk.UnknownWhen, true); err != nil {
 			return nil, err
 		}
 	}
 	for i, ev := range chk.Evidence {
-		prg, err := compile(env, owner, fmt.Sprintf("evidence %d value", i+1), ev.Value, false)
+		prg, err := env.compile(owner, fmt.Sprintf("evidence %d value", i+1), ev.Value, false)
 		if err != nil {
 			return nil, err
 		}
@@ -133,34 +142,97 @@ func (e *Engine) Evaluate(ctx context.Context, assets []audit.Asset) [][]audit.F
 // EvaluateAsset runs the checks of the asset's kind on one asset.
 func (e *Engine) EvaluateAsset(a *audit.Asset) []audit.Finding {
 	checks := e.byKind[a.Kind]
-	vars := activation(a)
-	// failed holds every check evaluated so far (true when it failed), so
-	// a chain can read failed['ID'] of any check it requires.
-	failed := make(map[string]bool, len(checks))
-	vars[VarFailed] = failed
+	// failed holds the outcome (true when it failed) of every check some
+	// chain requires, so a chain can read failed['ID'] of its preconditions.
+	failed := make(map[string]bool, len(e.chainInputs))
+	vars := activation(a, failed)
 	findings := make([]audit.Finding, 0, len(checks))
 	for _, cc := range checks {
 		f := e.evaluate(cc, a, vars)
-		failed[cc.check.ID] = f.Status == audit.StatusFail
+		if f.Status == audit.StatusFail && len(f.Chain) > 0 {
+			f.Evidence = append(f.Evidence, preconditionEvidence(f.Evidence, findings, f.Chain)...)
+		}
+		if e.chainInputs[cc.check.ID] {
+			failed[cc.check.ID] = f.Status == audit.StatusFail
+		}
 		findings = append(findings, f)
 	}
 	return findings
 }
 
-func activation(a *audit.Asset) map[string]any {
-	vars := map[string]any{VarHost: &a.Host}
-	if a.Container != nil {
-		vars[VarContainer] = a.Container
+// preconditionEvidence collects the evidence of a chain's failed
+// preconditions (already in findings, by chain order), skipping entries
+// the chain already reports, so a chain finding explains itself.
+func preconditionEvidence(own []audit.Evidence, findings []audit.Finding, chain []string) []audit.Evidence {
+	var out []audit.Evidence
+	seen := map[string]bool{}
+	for _, ev := range own {
+		seen[ev.Path+"\x00"+fmt.Sprint(ev.Actual)] = true
 	}
-	return vars
+	for _, id := range chain {
+		for i := range findings {
+			if findings[i].CheckID != id {
+				continue
+			}
+			for _, ev := range findings[i].Evidence {
+				key := ev.Path + "\x00" + fmt.Sprint(ev.Actual)
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, ev)
+				}
+			}
+		}
+	}
+	return out
 }
 
-func (e *Engine) evaluate(cc *compiledCheck, a *audit.Asset, vars map[string]any) audit.Finding {
+func anyFailed(ids []string, failed map[string]bool) bool {
+	for _, id := range ids {
+		if failed[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// activation binds the asset's documents once for all its evaluations.
+func activation(a *audit.Asset, failed map[string]bool) *vars {
+	m := map[string]any{VarHost: toValue(reflect.ValueOf(a.Host)), VarFailed: failed}
+	if a.Container != nil {
+		m[VarContainer] = toValue(reflect.ValueOf(*a.Container))
+	}
+	act, _ := interpreter.NewActivation(m) // a map is always a valid activation
+	return &vars{act: act, failed: failed, idKey: []byte("\x00" + a.Host.Hostname + "\x00" + a.Name)}
+}
+
+type vars struct {
+	act    interpreter.Activation
+	failed map[string]bool
+	idKey  []byte // "\x00host\x00name", the asset half of every finding id
+	buf    []byte
+}
+
+// findingID is FindingID with the asset half prepared once per asset.
+func (v *vars) findingID(checkID string) string {
+	v.buf = append(append(v.buf[:0], checkID...), v.idKey...)
+	sum := sha256.Sum256(v.buf)
+	var out [sha256.Size * 2]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
+
+func (e *Engine) evaluate(cc *compiledCheck, a *audit.Asset, vars *vars) audit.Finding {
 	chk := cc.check
 	f := audit.Finding{
-		ID: FindingID(chk.ID, a.Host.Hostname, a.Name), CheckID: chk.ID, AssetID: a.ID,
+		ID: vars.findingID(chk.ID), CheckID: chk.ID, AssetID: a.ID,
 		Severity: chk.Severity, Title: chk.Title, Remediation: chk.Remediation,
-		References: chk.References.All(), Tags: chk.Tags, Evidence: []audit.Evidence{},
+		References: cc.references, Tags: chk.Tags, Evidence: []audit.Evidence{},
+	}
+	if chk.IsChain() && !anyFailed(chk.Requires, vars.failed) {
+		// A chain combines failures: with none of its preconditions
+		// failed it cannot hold, whatever else the document says.
+		f.Status = audit.StatusPass
+		return f
 	}
 	if cc.unknown != nil {
 		unknown, err := evalBool(cc.unknown, vars)
@@ -183,9 +255,8 @@ func (e *Engine) evaluate(cc *compiledCheck, a *audit.Asset, vars map[string]any
 	f.Status = audit.StatusFail
 	f.Evidence = evidence(cc, vars)
 	if chk.IsChain() {
-		failed := vars[VarFailed].(map[string]bool)
 		for _, r := range chk.Requires {
-			if failed[r] {
+			if vars.failed[r] {
 				f.Chain = append(f.Chain, r)
 			}
 		}
@@ -194,7 +265,7 @@ func (e *Engine) evaluate(cc *compiledCheck, a *audit.Asset, vars map[string]any
 	return f
 }
 
-func (e *Engine) heldMitigations(chk *audit.Check, vars map[string]any) []audit.AppliedMitigation {
+func (e *Engine) heldMitigations(chk *audit.Check, vars *vars) []audit.AppliedMitigation {
 	var held []audit.AppliedMitigation
 	for _, id := range chk.MitigatedBy {
 		m := e.mitigations[id]
@@ -205,12 +276,12 @@ func (e *Engine) heldMitigations(chk *audit.Check, vars map[string]any) []audit.
 	return held
 }
 
-func evidence(cc *compiledCheck, vars map[string]any) []audit.Evidence {
+func evidence(cc *compiledCheck, vars *vars) []audit.Evidence {
 	out := make([]audit.Evidence, 0, len(cc.evidence))
 	for i, prg := range cc.evidence {
 		spec := cc.check.Evidence[i]
 		var actual any
-		val, _, err := prg.Eval(vars)
+		val, _, err := prg.Eval(vars.act)
 		if err != nil {
 			actual = "evaluation error: " + err.Error()
 		} else {
@@ -227,8 +298,8 @@ func errored(f audit.Finding, field string, err error) audit.Finding {
 	return f
 }
 
-func evalBool(prg cel.Program, vars map[string]any) (bool, error) {
-	val, _, err := prg.Eval(vars)
+func evalBool(prg cel.Program, vars *vars) (bool, error) {
+	val, _, err := prg.Eval(vars.act)
 	if err != nil {
 		return false, err
 	}

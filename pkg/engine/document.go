@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"reflect"
+	"sync"
+)
+
+// toValue converts a document struct into the plain maps and slices the
+// runtime environment reads: each struct becomes map[string]any keyed by
+// its `cel` tag, slices of structs become []any, everything else is kept
+// as is (nil lists and maps become empty ones). Field layouts are computed
+// once per type.
+func toValue(v reflect.Value) any {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		return toValue(v.Elem())
+	case reflect.Struct:
+		fields := structFields(v.Type())
+		m := make(map[string]any, len(fields))
+		for _, f := range fields {
+			m[f.name] = toValue(v.Field(f.index))
+		}
+		return m
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.Struct {
+			if v.IsNil() {
+				return reflect.MakeSlice(v.Type(), 0, 0).Interface()
+			}
+			return v.Interface()
+		}
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = toValue(v.Index(i))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return reflect.MakeMap(v.Type()).Interface()
+		}
+	}
+	return v.Interface()
+}
+
+type docField struct {
+	name  string
+	index int
+}
+
+// layouts caches the `cel`-tagged fields of each document type.
+var layouts sync.Map // reflect.Type → []docField
+
+func structFields(t reflect.Type) []docField {
+	if l, ok := layouts.Load(t); ok {
+		return l.([]docField)
+	}
+	var fields []docField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if name := f.Tag.Get("cel"); name != "" && f.IsExported() {
+			fields = append(fields, docField{name: name, index: i})
+		}
+	}
+	layouts.Store(t, fields)
+	return fields
+}
