@@ -46,14 +46,7 @@ func benchAssets(b *testing.B) map[string]*audit.Asset {
 // BenchmarkBuiltinLibrary measures evaluating the whole built-in library on
 // one asset (target: ≤ 50 µs per asset).
 func BenchmarkBuiltinLibrary(b *testing.B) {
-	cat, err := Builtin()
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := engine.New(cat)
-	if err != nil {
-		b.Fatal(err)
-	}
+	cat, eng, _ := builtinEngine(b)
 	for name, a := range benchAssets(b) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,5 +235,30 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		if !strings.Contains(all, "DB_PASSWORD") && !strings.Contains(stdout, "fx-privileged") {
 			t.Errorf("sanity: the container with the secret was not audited")
 		}
+	}
+}
+
+func TestDiscoverEngines(t *testing.T) {
+	hosts, skipped := discoverEngines("tcp://10.0.0.1:2376", "")
+	if len(hosts) != 1 || hosts[0] != "tcp://10.0.0.1:2376" || len(skipped) != 0 {
+		t.Errorf("DOCKER_HOST should be the only source: %v %v", hosts, skipped)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "docker.sock"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hosts, skipped = discoverEngines("", dir)
+	if !slices.Contains(hosts, "unix://"+filepath.Join(dir, "docker.sock")) {
+		t.Errorf("rootless docker socket not discovered: %v", hosts)
+	}
+	var reasons []string
+	for _, s := range skipped {
+		if s.Status != audit.SourceSkipped || !strings.HasPrefix(s.Error, "no socket at ") {
+			t.Errorf("skipped source = %+v", s)
+		}
+		reasons = append(reasons, s.Endpoint)
+	}
+	if !slices.Contains(reasons, "unix://"+filepath.Join(dir, "podman", "podman.sock")) {
+		t.Errorf("missing rootless podman socket not reported as skipped: %v", reasons)
 	}
 }

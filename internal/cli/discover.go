@@ -1,10 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -71,8 +72,11 @@ func discoverEngines(dockerHost, runtimeDir string) ([]string, []audit.Source) {
 	for _, c := range cands {
 		real, err := filepath.EvalSymlinks(c.path)
 		if err != nil {
-			skipped = append(skipped, audit.Source{Kind: c.kind, Endpoint: "unix://" + c.path, Status: audit.SourceSkipped,
-				Error: "not found: " + strings.TrimPrefix(fmt.Sprint(err), "lstat "+c.path+": ")})
+			reason := "no socket at " + c.path
+			if !errors.Is(err, fs.ErrNotExist) {
+				reason = fmt.Sprintf("cannot resolve %s: %v", c.path, err)
+			}
+			skipped = append(skipped, audit.Source{Kind: c.kind, Endpoint: "unix://" + c.path, Status: audit.SourceSkipped, Error: reason})
 			continue
 		}
 		if seen[real] { // /var/run is usually a link to /run

@@ -74,7 +74,11 @@ func (p *printer) sources(sources []audit.Source) {
 		}
 		p.println(line)
 		if s.Error != "" {
-			p.wrapped(detailIndent+"error: ", prose(s.Error), detailIndent+"  ")
+			label := "error: "
+			if s.Status == audit.SourceSkipped {
+				label = "reason: "
+			}
+			p.wrapped(detailIndent+label, prose(s.Error), detailIndent+"  ")
 		}
 		for _, n := range s.Notes {
 			p.wrapped(detailIndent+"note: ", prose(n), detailIndent+"  ")
