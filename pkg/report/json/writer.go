@@ -1,8 +1,6 @@
 package json
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,14 +29,11 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if err != nil {
 		return fmt.Errorf("encode json report: %w", err)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keep "<", ">" and "&" readable in titles and paths
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(doc); err != nil { // Encode ends with "\n"
+	buf, err := encodeLines(doc)
+	if err != nil {
 		return fmt.Errorf("encode json report: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	if _, err := w.Write(buf); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil

@@ -50,10 +50,10 @@ func TestWriteLayout(t *testing.T) {
 	}{
 		{"starts with an object and two-space indent", strings.HasPrefix(got, "{\n  \"schema_version\": \"1.0\",\n")},
 		{"ends with exactly one newline", strings.HasSuffix(got, "}\n") && !strings.HasSuffix(got, "\n\n")},
-		{"nested levels indent by two spaces", strings.Contains(got, "\n    {\n      \"kind\": \"docker\",")},
+		{"one array element per line, compact", strings.Contains(got, "\n  \"sources\": [\n    {\"kind\":\"docker\",")},
 		{"created_at is RFC 3339 UTC", strings.Contains(got, `"created_at": "2026-07-01T12:00:03Z"`)},
-		{"tool version is the injected one", strings.Contains(got, `"version": "`+reporttest.ToolVersion+`"`)},
-		{"no HTML escaping", strings.Contains(got, `"expected": "> 0"`)},
+		{"tool version is the injected one", strings.Contains(got, `"version":"`+reporttest.ToolVersion+`"`)},
+		{"no HTML escaping", strings.Contains(got, `"expected":"> 0"`)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -73,27 +73,15 @@ func TestWriteNeverNull(t *testing.T) {
 		want   []string
 	}{
 		{"empty report", reporttest.Empty(), []string{
-			`"sources": []`, `"assets": []`, `"findings": []`, `"errors": []`, `"by_grade": {}`,
-			`"by_severity": {
-      "critical": 0,
-      "high": 0,
-      "medium": 0,
-      "low": 0,
-      "info": 0
-    }`,
-			`"by_status": {
-      "fail": 0,
-      "pass": 0,
-      "unknown": 0,
-      "waived": 0,
-      "error": 0
-    }`,
+			`"sources": []`, `"assets": []`, `"findings": []`, `"errors": []`, `"by_grade":{}`,
+			`"by_severity":{"critical":0,"high":0,"medium":0,"low":0,"info":0}`,
+			`"by_status":{"fail":0,"pass":0,"unknown":0,"waived":0,"error":0}`,
 		}},
 		{"passing finding", reporttest.Clean(), []string{
-			`"evidence": []`, `"references": []`, `"tags": []`, `"chain": []`, `"mitigations": []`, `"reasons": []`,
+			`"evidence":[]`, `"references":[]`, `"tags":[]`, `"chain":[]`, `"mitigations":[]`, `"reasons":[]`,
 		}},
 		{"source without notes, asset without labels", reporttest.Representative(), []string{
-			`"notes": []`, `"labels": {}`,
+			`"notes":[]`, `"labels":{}`,
 		}},
 	}
 	for _, tc := range tests {
