@@ -57,3 +57,27 @@ func BenchmarkBuiltinLibrary(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCompileLibrary measures engine.New on the built-in library, the
+// start-up cost every scan pays once: from YAML source, and from the
+// precompiled table the CLI uses.
+func BenchmarkCompileLibrary(b *testing.B) {
+	cat, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pre, err := Precompiled()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, opts := range map[string][]engine.Option{"source": nil, "precompiled": {engine.WithPrecompiled(pre)}} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := engine.New(cat, opts...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/isoaudit/isoaudit/pkg/catalog"
+	"github.com/isoaudit/isoaudit/pkg/engine"
 )
 
 //go:embed container mitigations.yaml
@@ -25,6 +26,19 @@ func Builtin() (*catalog.Catalog, error) {
 		return nil, fmt.Errorf("load built-in checks: %w", err)
 	}
 	return catalog.Merge(cat)
+}
+
+// precompiled is the built-in library's expressions, type-checked and
+// serialized (engine.Precompile); TestPrecompiledIsFresh keeps it in step
+// with the YAML (`go test ./checks -update` rewrites it).
+//
+//go:embed precompiled.json
+var precompiled []byte
+
+// Precompiled returns the built-in expressions' compiled form, so a scan
+// does not parse and type-check them again at start-up.
+func Precompiled() (engine.Precompiled, error) {
+	return engine.ParsePrecompiled(precompiled)
 }
 
 // Baseline returns the YAML document that every fixture is merged over: a

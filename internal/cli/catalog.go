@@ -6,6 +6,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/checks"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
+	"github.com/isoaudit/isoaudit/pkg/engine"
 )
 
 // loadCatalog returns the built-in checks plus every --checks-dir, merged;
@@ -35,4 +36,19 @@ func loadCatalog(dirs []string) (*catalog.Catalog, error) {
 		return nil, inputErr(err)
 	}
 	return merged, nil
+}
+
+// newEngine compiles the catalog, taking built-in expressions from their
+// precompiled table; a team's expressions are type-checked here, so an
+// error names its file (exit 2).
+func newEngine(cat *catalog.Catalog) (*engine.Engine, error) {
+	pre, err := checks.Precompiled()
+	if err != nil {
+		return nil, fmt.Errorf("built-in catalog is broken: %w", err)
+	}
+	eng, err := engine.New(cat, engine.WithPrecompiled(pre))
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	return eng, nil
 }

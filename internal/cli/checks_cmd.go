@@ -12,7 +12,6 @@ import (
 	"github.com/isoaudit/isoaudit/checks"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
-	"github.com/isoaudit/isoaudit/pkg/engine"
 )
 
 func newChecksCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -150,9 +149,9 @@ func newChecksTestCmd(dirs *[]string, s Streams) *cobra.Command {
 }
 
 func runFixtures(w io.Writer, cat *catalog.Catalog) error {
-	eng, err := engine.New(cat)
+	eng, err := newEngine(cat)
 	if err != nil {
-		return inputErr(err)
+		return err
 	}
 	failures, err := eng.RunFixtures(cat, checks.Baseline())
 	if err != nil {

@@ -75,13 +75,17 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if f.concurrency < 1 || f.timeout <= 0 || f.reqTimeout <= 0 {
 		return usageErr("--concurrency, --timeout and --request-timeout must be positive")
 	}
-	cat, err := loadCatalog(f.checksDirs)
-	if err != nil {
-		return err
-	}
-	eng, err := engine.New(cat)
-	if err != nil {
-		return inputErr(err)
+	// Loading and compiling the catalog runs while the collectors wait on
+	// the network; a broken --checks-dir still ends the scan with exit 2.
+	compile := func() (*engine.Engine, error) {
+		start := time.Now()
+		cat, err := loadCatalog(f.checksDirs)
+		if err != nil {
+			return nil, err
+		}
+		eng, err := newEngine(cat)
+		log.Debug().Int("checks", len(cat.Checks)).Dur("took", time.Since(start)).Err(err).Msg("catalog compiled")
+		return eng, err
 	}
 	profile, err := policy.BuiltinProfile("default")
 	if err != nil {
@@ -101,17 +105,23 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	defer cancel()
 	start := time.Now()
 	rep, err := scan.Run(ctx, scan.Config{
-		Collectors: collectors, Skipped: skipped, Engine: eng, Weights: profile.ScoreWeights(), Gate: gate,
+		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
 		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
 	})
 	if err != nil {
+		var exit *ExitError
+		if errors.As(err, &exit) {
+			return err
+		}
 		return inputErr(err)
 	}
 	log.Info().Int("assets", len(rep.Assets)).Int("findings", len(rep.Findings)).
 		Dur("took", time.Since(start)).Msg("scan finished")
+	start = time.Now()
 	if err := writeOutputs(outs, s.Out, rep); err != nil {
 		return inputErr(err)
 	}
+	log.Debug().Dur("took", time.Since(start)).Msg("reports written")
 	return outcome(rep)
 }
 

@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -39,39 +41,76 @@ func (c *Catalog) Check(id string) *audit.Check { return c.byID[id] }
 // Load reads every *.yaml / *.yml file under root of fsys (recursively):
 // MitigationsFile at the root holds a list of mitigations, every other
 // file holds exactly one check. label names the tree in error messages.
+// Files are decoded concurrently; the first error in path order wins.
 func Load(fsys fs.FS, label string) (*Catalog, error) {
-	c := &Catalog{byID: map[string]*audit.Check{}}
+	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path.Join(label, p), err)
 		}
-		if d.IsDir() || !isYAML(p) {
-			return nil
+		if !d.IsDir() && isYAML(p) {
+			files = append(files, p)
 		}
-		data, err := readLimited(fsys, p)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", path.Join(label, p), err)
-		}
-		if p == MitigationsFile {
-			ms, err := decodeMitigations(data)
-			if err != nil {
-				return fmt.Errorf("load %s: %w", path.Join(label, p), err)
-			}
-			c.Mitigations = append(c.Mitigations, ms...)
-			return nil
-		}
-		chk, err := decodeCheck(data)
-		if err != nil {
-			return fmt.Errorf("load %s: %w", path.Join(label, p), err)
-		}
-		chk.Source = path.Join(label, p)
-		return c.add(chk)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	checks := make([]*audit.Check, len(files))
+	mits := make([][]*audit.Mitigation, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				checks[i], mits[i], errs[i] = loadFile(fsys, label, files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	c := &Catalog{byID: map[string]*audit.Check{}}
+	for i := range files {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		c.Mitigations = append(c.Mitigations, mits[i]...)
+		if checks[i] != nil {
+			if err := c.add(checks[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
 	c.sort()
 	return c, nil
+}
+
+// loadFile decodes one definition file: a check, or the mitigations list.
+func loadFile(fsys fs.FS, label, p string) (*audit.Check, []*audit.Mitigation, error) {
+	name := path.Join(label, p)
+	data, err := readLimited(fsys, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if p == MitigationsFile {
+		ms, err := decodeMitigations(data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load %s: %w", name, err)
+		}
+		return nil, ms, nil
+	}
+	chk, err := decodeCheck(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	chk.Source = name
+	return chk, nil, nil
 }
 
 // Merge returns a catalog holding the checks and mitigations of all the

@@ -22,6 +22,7 @@ type Engine struct {
 	byKind      map[audit.Kind][]*compiledCheck // in chain order
 	mitigations map[string]*compiledMitigation
 	concurrency int
+	precompiled Precompiled
 	// chainInputs are the ids some chain requires: only their outcomes
 	// are recorded in the `failed` map chains read.
 	chainInputs map[string]bool
@@ -57,15 +58,16 @@ func WithConcurrency(n int) Option {
 // not compile, or a condition that is not boolean, is an error naming the
 // check.
 func New(cat *catalog.Catalog, opts ...Option) (*Engine, error) {
-	env, err := newEnvs()
-	if err != nil {
-		return nil, fmt.Errorf("create cel environment: %w", err)
-	}
 	e := &Engine{byKind: map[audit.Kind][]*compiledCheck{}, mitigations: map[string]*compiledMitigation{},
 		concurrency: runtime.GOMAXPROCS(0), chainInputs: map[string]bool{}}
 	for _, o := range opts {
 		o(e)
 	}
+	env, err := newEnvs()
+	if err != nil {
+		return nil, fmt.Errorf("create cel environment: %w", err)
+	}
+	env.precompiled = e.precompiled
 	for _, m := range cat.Mitigations {
 		prg, err := env.compile("mitigation "+m.ID, "condition", m.Condition, true)
 		if err != nil {
@@ -77,20 +79,57 @@ func New(cat *catalog.Catalog, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, chk := range ordered {
-		if chk.Deprecated {
+	compiled, err := compileAll(ordered, e.concurrency, e.precompiled)
+	if err != nil {
+		return nil, err
+	}
+	for _, cc := range compiled {
+		if cc == nil { // deprecated
 			continue
 		}
-		cc, err := compileCheck(env, chk)
-		if err != nil {
-			return nil, err
-		}
-		e.byKind[chk.Kind] = append(e.byKind[chk.Kind], cc)
-		for _, r := range chk.Requires {
+		e.byKind[cc.check.Kind] = append(e.byKind[cc.check.Kind], cc)
+		for _, r := range cc.check.Requires {
 			e.chainInputs[r] = true
 		}
 	}
 	return e, nil
+}
+
+// compileAll compiles the checks on `workers` goroutines (compiling is
+// the bulk of start-up) and returns them in the given order; deprecated
+// checks leave a nil slot. The first error in check order wins.
+func compileAll(checks []*audit.Check, workers int, pre Precompiled) ([]*compiledCheck, error) {
+	out := make([]*compiledCheck, len(checks))
+	errs := make([]error, len(checks))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, workers); w++ {
+		env, err := newEnvs() // environments are cheap; one per worker avoids sharing the optimizer
+		if err != nil {
+			return nil, fmt.Errorf("create cel environment: %w", err)
+		}
+		env.precompiled = pre
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if !checks[i].Deprecated {
+					out[i], errs[i] = compileCheck(env, checks[i])
+				}
+			}
+		}()
+	}
+	for i := range checks {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func compileCheck(env *envs, chk *audit.Check) (*compiledCheck, error) {

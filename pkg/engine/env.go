@@ -137,7 +137,11 @@ func stringList(f func(p string, set []string) bool) func(a, b ref.Val) ref.Val 
 }
 
 // envs pairs the checking environment with the runtime one.
-type envs struct{ typed, runtime *cel.Env }
+type envs struct {
+	typed, runtime *cel.Env
+	folder         *cel.StaticOptimizer
+	precompiled    Precompiled // may be nil
+}
 
 func newEnvs() (*envs, error) {
 	typed, err := NewEnv()
@@ -148,40 +152,60 @@ func newEnvs() (*envs, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &envs{typed: typed, runtime: rt}, nil
-}
-
-// compile type-checks one expression against the typed documents, then
-// builds its program for the map documents with constants folded. Errors
-// name the owner (check id and file) and the field.
-func (e *envs) compile(owner, field, expr string, wantBool bool) (cel.Program, error) {
-	checked, iss := e.typed.Compile(expr)
-	if iss.Err() != nil {
-		return nil, fmt.Errorf("compile %s %s: %w", owner, field, iss.Err())
-	}
-	if wantBool && checked.OutputType() != cel.BoolType {
-		return nil, fmt.Errorf("compile %s %s: expression returns %s, want bool", owner, field, checked.OutputType())
-	}
-	ast, iss := e.runtime.Compile(expr)
-	if iss.Err() != nil {
-		return nil, fmt.Errorf("compile %s %s for evaluation: %w", owner, field, iss.Err())
-	}
-	// Fold constants (list literals of paths, cel.bind values) once here
-	// instead of rebuilding them on every evaluation.
 	folder, err := cel.NewConstantFoldingOptimizer()
 	if err != nil {
-		return nil, fmt.Errorf("compile %s %s: %w", owner, field, err)
+		return nil, err
 	}
 	opt, err := cel.NewStaticOptimizer(folder)
 	if err != nil {
-		return nil, fmt.Errorf("compile %s %s: %w", owner, field, err)
+		return nil, err
 	}
-	if ast, iss = opt.Optimize(e.runtime, ast); iss.Err() != nil {
-		return nil, fmt.Errorf("optimize %s %s: %w", owner, field, iss.Err())
+	return &envs{typed: typed, runtime: rt, folder: opt}, nil
+}
+
+// compile returns the program of one expression: from the precompiled
+// table when it holds the expression, else by check (below).
+func (e *envs) compile(owner, field, expr string, wantBool bool) (cel.Program, error) {
+	ast, err := e.precompiled.lookup(expr)
+	if err != nil {
+		return nil, fmt.Errorf("load precompiled %s %s: %w", owner, field, err)
+	}
+	if ast == nil {
+		if ast, err = e.check(owner, field, expr, wantBool); err != nil {
+			return nil, err
+		}
 	}
 	prg, err := e.runtime.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, fmt.Errorf("compile %s %s: %w", owner, field, err)
 	}
 	return prg, nil
+}
+
+// check type-checks one expression against the typed documents, then
+// checks it again for the map documents and folds its constants. The
+// expression is parsed once for both. Errors name the owner (check id
+// and file) and the field.
+func (e *envs) check(owner, field, expr string, wantBool bool) (*cel.Ast, error) {
+	parsed, iss := e.typed.Parse(expr)
+	if iss.Err() != nil {
+		return nil, fmt.Errorf("compile %s %s: %w", owner, field, iss.Err())
+	}
+	checked, iss := e.typed.Check(parsed)
+	if iss.Err() != nil {
+		return nil, fmt.Errorf("compile %s %s: %w", owner, field, iss.Err())
+	}
+	if wantBool && checked.OutputType() != cel.BoolType {
+		return nil, fmt.Errorf("compile %s %s: expression returns %s, want bool", owner, field, checked.OutputType())
+	}
+	ast, iss := e.runtime.Check(parsed)
+	if iss.Err() != nil {
+		return nil, fmt.Errorf("compile %s %s for evaluation: %w", owner, field, iss.Err())
+	}
+	// Fold constants (list literals of paths, cel.bind values) once here
+	// instead of rebuilding them on every evaluation.
+	if ast, iss = e.folder.Optimize(e.runtime, ast); iss.Err() != nil {
+		return nil, fmt.Errorf("optimize %s %s: %w", owner, field, iss.Err())
+	}
+	return ast, nil
 }

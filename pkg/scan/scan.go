@@ -23,7 +23,11 @@ type Config struct {
 	// Skipped are sources discovery looked for and did not find; they are
 	// reported with status "skipped" so a user sees what was not audited.
 	Skipped []audit.Source
+	// Engine evaluates the checks. When it is nil, Compile builds it while
+	// the collectors run, so compiling the catalog overlaps the network
+	// round trips; a Compile error ends the scan with that error.
 	Engine  *engine.Engine
+	Compile func() (*engine.Engine, error)
 	Weights score.Weights
 	Gate    policy.Gate
 	Tool    audit.Tool
@@ -39,7 +43,7 @@ var ErrNothingToScan = errors.New("nothing to audit: no source was given and non
 // the configuration is unusable; unreadable sources are recorded in the
 // report (Source.Status "error" and Report.Errors) instead.
 func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
-	if cfg.Engine == nil {
+	if cfg.Engine == nil && cfg.Compile == nil {
 		return nil, errors.New("run scan: no engine")
 	}
 	if len(cfg.Collectors) == 0 && len(cfg.Skipped) == 0 {
@@ -52,9 +56,22 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	r := &audit.Report{SchemaVersion: audit.SchemaVersion, Tool: cfg.Tool, CreatedAt: now().UTC(),
 		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Findings: []audit.Finding{}, Errors: []audit.ScanError{}}
 
+	eng, compiled := cfg.Engine, make(chan error, 1)
+	if eng == nil {
+		go func() {
+			var err error
+			eng, err = cfg.Compile()
+			compiled <- err
+		}()
+	} else {
+		compiled <- nil
+	}
 	assets := collectAll(ctx, cfg, r)
+	if err := <-compiled; err != nil {
+		return nil, err
+	}
 	cfg.Logger.Debug().Int("assets", len(assets)).Msg("evaluating checks")
-	perAsset := cfg.Engine.Evaluate(ctx, assets)
+	perAsset := eng.Evaluate(ctx, assets)
 	for i := range assets {
 		findings := perAsset[i]
 		if findings == nil { // evaluation cancelled before this asset
