@@ -53,7 +53,7 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	if cfg.Now != nil {
 		now = cfg.Now
 	}
-	r := &audit.Report{SchemaVersion: audit.SchemaVersion, Tool: cfg.Tool, CreatedAt: now().UTC(),
+	r := &audit.Report{SchemaVersion: audit.SchemaVersion, Tool: cfg.Tool, CreatedAt: now().UTC().Truncate(time.Second),
 		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Findings: []audit.Finding{}, Errors: []audit.ScanError{}}
 
 	eng, compiled := cfg.Engine, make(chan error, 1)
