@@ -10,7 +10,8 @@ import (
 )
 
 // benchAssets are the documents the library benchmark evaluates: the
-// hardened baseline (every check passes) and a risky container (many
+// hardened baseline (every check passes), a plain `docker run` container
+// (a handful of medium and low failures) and a risky container (most
 // checks fail, so evidence and chains are evaluated too).
 func benchAssets(b *testing.B) map[string]*audit.Asset {
 	var base map[string]any
@@ -32,8 +33,18 @@ func benchAssets(b *testing.B) map[string]*audit.Asset {
 		},
 		"host": map[string]any{"cgroup_version": "1"},
 	}
+	// A plain `docker run IMAGE`: root, the default capabilities, no limits.
+	plain := map[string]any{
+		"container": map[string]any{
+			"user": "", "uid": 0, "root": true, "readonly_rootfs": false,
+			"capabilities": map[string]any{"added": []any{}, "dropped": []any{}, "effective": []any{"AUDIT_WRITE", "CHOWN",
+				"DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}},
+			"security":  map[string]any{"no_new_privileges": false, "options": []any{}},
+			"resources": map[string]any{"memory": 0, "pids_limit": 0, "nano_cpus": 0},
+		},
+	}
 	out := map[string]*audit.Asset{}
-	for name, fx := range map[string]map[string]any{"hardened": nil, "risky": risky} {
+	for name, fx := range map[string]map[string]any{"hardened": nil, "default": plain, "risky": risky} {
 		a, err := engine.FixtureAsset(audit.KindContainer, base, fx)
 		if err != nil {
 			b.Fatal(err)

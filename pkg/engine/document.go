@@ -3,6 +3,9 @@ package engine
 import (
 	"reflect"
 	"sync"
+
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 )
 
 // toValue converts a document struct into the plain maps and slices the
@@ -25,6 +28,15 @@ func toValue(v reflect.Value) any {
 		}
 		return m
 	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.String {
+			// Convert once: CEL would otherwise wrap each element again on
+			// every membership test and comprehension step.
+			vals := make([]ref.Val, v.Len())
+			for i := range vals {
+				vals[i] = types.String(v.Index(i).String())
+			}
+			return types.NewRefValList(types.DefaultTypeAdapter, vals)
+		}
 		if v.Type().Elem().Kind() != reflect.Struct {
 			if v.IsNil() {
 				return reflect.MakeSlice(v.Type(), 0, 0).Interface()

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -241,29 +239,18 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 		m[VarContainer] = toValue(reflect.ValueOf(*a.Container))
 	}
 	act, _ := interpreter.NewActivation(m) // a map is always a valid activation
-	return &vars{act: act, failed: failed, idKey: []byte("\x00" + a.Host.Hostname + "\x00" + a.Name)}
+	return &vars{act: act, failed: failed}
 }
 
 type vars struct {
 	act    interpreter.Activation
 	failed map[string]bool
-	idKey  []byte // "\x00host\x00name", the asset half of every finding id
-	buf    []byte
-}
-
-// findingID is FindingID with the asset half prepared once per asset.
-func (v *vars) findingID(checkID string) string {
-	v.buf = append(append(v.buf[:0], checkID...), v.idKey...)
-	sum := sha256.Sum256(v.buf)
-	var out [sha256.Size * 2]byte
-	hex.Encode(out[:], sum[:])
-	return string(out[:])
 }
 
 func (e *Engine) evaluate(cc *compiledCheck, a *audit.Asset, vars *vars) audit.Finding {
 	chk := cc.check
 	f := audit.Finding{
-		ID: vars.findingID(chk.ID), CheckID: chk.ID, AssetID: a.ID,
+		CheckID: chk.ID, AssetID: a.ID,
 		Severity: chk.Severity, Title: chk.Title, Remediation: chk.Remediation,
 		References: cc.references, Tags: chk.Tags, Evidence: []audit.Evidence{},
 	}
@@ -347,11 +334,4 @@ func evalBool(prg cel.Program, vars *vars) (bool, error) {
 		return false, fmt.Errorf("expression returned %s, want bool", val.Type().TypeName())
 	}
 	return b, nil
-}
-
-// FindingID is the stable identity of a finding: the SHA-256 of check id,
-// host and asset name, so it survives container restarts and re-creation.
-func FindingID(checkID, host, assetName string) string {
-	sum := sha256.Sum256([]byte(checkID + "\x00" + host + "\x00" + assetName))
-	return hex.EncodeToString(sum[:])
 }

@@ -133,9 +133,6 @@ evidence: [{path: HostConfig.Privileged, value: container.privileged, expected: 
 	if c := findingFor(t, got[1], "T-CHAIN-001"); c.Status != audit.StatusPass {
 		t.Errorf("chain on offline asset = %s, want pass (its preconditions did not fail)", c.Status)
 	}
-	if got[0][0].ID != FindingID(got[0][0].CheckID, "h", "risky") || len(got[0][0].ID) != 64 {
-		t.Errorf("finding id %q is not the stable hash", got[0][0].ID)
-	}
 }
 
 func TestPathCovers(t *testing.T) {

@@ -77,6 +77,7 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 		if findings == nil { // evaluation cancelled before this asset
 			continue
 		}
+		audit.SetFindingIDs(findings, &assets[i])
 		risk, grade := cfg.Weights.Asset(findings)
 		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Host: assets[i].Host.Hostname, Risk: risk, Grade: grade})
 		r.Findings = append(r.Findings, findings...)

@@ -90,6 +90,9 @@ func TestRunKeepsOtherSourcesWhenOneFails(t *testing.T) {
 	if r.Summary.Gate.Result != "fail" {
 		t.Errorf("gate = %+v", r.Summary.Gate)
 	}
+	if r.Findings[0].ID != audit.FindingID("T-PRIV-001", "h", "a") {
+		t.Errorf("finding id = %q, want the stable hash of check, host and asset", r.Findings[0].ID)
+	}
 	if r.Findings[0].Weight != 0.9 {
 		t.Errorf("finding weight = %v, want 0.9", r.Findings[0].Weight)
 	}

@@ -195,7 +195,7 @@ func TestWriteContent(t *testing.T) {
 func TestFindingsOfUnknownAssetsAreShown(t *testing.T) {
 	r := reporttest.Clean()
 	r.Findings = append(r.Findings, audit.Finding{
-		ID: reporttest.FindingID("CE-PRIV-001", "ci", "ghost"), CheckID: "CE-PRIV-001", AssetID: "docker/ci/ghost",
+		ID: audit.FindingID("CE-PRIV-001", "ci", "ghost"), CheckID: "CE-PRIV-001", AssetID: "docker/ci/ghost",
 		Status: audit.StatusFail, Severity: audit.SeverityCritical, Title: "Container runs privileged",
 	})
 	out := render(t, r, table.Options{})

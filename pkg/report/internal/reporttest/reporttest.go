@@ -3,8 +3,6 @@
 package reporttest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
@@ -29,13 +27,6 @@ func Cases() []Case {
 		{"clean", Clean},
 		{"empty", Empty},
 	}
-}
-
-// FindingID builds a stable finding id the way the engine does: SHA-256 of
-// check id, host and asset name.
-func FindingID(checkID, host, asset string) string {
-	sum := sha256.Sum256([]byte(checkID + "|" + host + "|" + asset))
-	return hex.EncodeToString(sum[:])
 }
 
 const (
@@ -130,7 +121,7 @@ func Representative() *audit.Report {
 	}
 	for i := range findings {
 		name := findings[i].AssetID
-		findings[i].ID = FindingID(findings[i].CheckID, hostName, name)
+		findings[i].ID = audit.FindingID(findings[i].CheckID, hostName, name)
 		findings[i].AssetID = byID[name]
 	}
 	r := &audit.Report{
@@ -179,7 +170,7 @@ func Clean() *audit.Report {
 		},
 	}
 	for i := range r.Findings {
-		r.Findings[i].ID = FindingID(r.Findings[i].CheckID, "ci", "hardened")
+		r.Findings[i].ID = audit.FindingID(r.Findings[i].CheckID, "ci", "hardened")
 		r.Findings[i].AssetID = "docker/ci/hardened"
 	}
 	r.Summary = Summarize(r)
