@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -105,6 +106,11 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 			defer wg.Done()
 			start := time.Now()
 			b, err := c.Collect(ctx)
+			if closer, ok := c.(io.Closer); ok { // release connections and ssh helpers now
+				if cerr := closer.Close(); cerr != nil {
+					cfg.Logger.Debug().Err(cerr).Str("endpoint", c.Endpoint()).Msg("close source")
+				}
+			}
 			results[i] = result{b, err}
 			cfg.Logger.Debug().Str("source", c.Kind()).Str("endpoint", c.Endpoint()).
 				Dur("took", time.Since(start)).Err(err).Msg("collected")

@@ -1,6 +1,7 @@
 package json
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -69,9 +70,9 @@ type finding struct {
 }
 
 type evidence struct {
-	Path     string `json:"path"`
-	Actual   any    `json:"actual"`
-	Expected string `json:"expected"`
+	Path     string          `json:"path"`
+	Actual   json.RawMessage `json:"actual"` // encoded up front, so streaming cannot fail on it
+	Expected string          `json:"expected"`
 }
 
 type mitigation struct {
@@ -189,6 +190,9 @@ func newAsset(a audit.AssetResult) (asset, error) {
 	default:
 		return asset{}, fmt.Errorf("asset %q: unknown kind %q (supported: container, vm, host)", a.ID, a.Kind)
 	}
+	if !(a.Risk >= 0 && a.Risk <= 100) { // also rejects NaN
+		return asset{}, fmt.Errorf("asset %q: unsupported value: risk %v outside 0-100", a.ID, a.Risk)
+	}
 	labels := make(map[string]string, len(a.Labels))
 	for k, v := range a.Labels {
 		labels[k] = v
@@ -216,7 +220,11 @@ func newFinding(f audit.Finding) (finding, error) {
 	}
 	ev := make([]evidence, 0, len(f.Evidence))
 	for _, e := range f.Evidence {
-		ev = append(ev, evidence{Path: e.Path, Actual: e.Actual, Expected: e.Expected})
+		actual, err := json.Marshal(e.Actual)
+		if err != nil {
+			return finding{}, fmt.Errorf("finding %s %s: evidence %s: %w", f.CheckID, f.AssetID, e.Path, err)
+		}
+		ev = append(ev, evidence{Path: e.Path, Actual: actual, Expected: e.Expected})
 	}
 	mit := make([]mitigation, 0, len(f.Mitigations))
 	for _, m := range f.Mitigations {

@@ -1,6 +1,7 @@
 package json
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"reflect"
@@ -13,45 +14,46 @@ import (
 // much to write for large fleets (encoding/json's indenter re-scans every
 // byte). HTML characters are not escaped, so "<", ">" and "&" stay
 // readable in titles and paths.
-func encodeLines(doc any) ([]byte, error) {
-	var buf bytes.Buffer
+func encodeLines(w *bufio.Writer, doc any) error {
+	var buf bytes.Buffer // one element at a time
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	put := func(v any) error {
+		buf.Reset()
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
-		buf.Truncate(buf.Len() - 1) // Encode's trailing newline
-		return nil
+		_, err := w.Write(buf.Bytes()[:buf.Len()-1]) // without Encode's trailing newline
+		return err
 	}
 	v := reflect.Indirect(reflect.ValueOf(doc))
 	t := v.Type()
-	buf.WriteString("{\n")
+	w.WriteString("{\n")
 	for i := 0; i < t.NumField(); i++ {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		buf.WriteString(`  "` + name + `": `)
+		w.WriteString(`  "` + name + `": `)
 		field := v.Field(i)
 		if field.Kind() == reflect.Slice && field.Len() > 0 {
-			buf.WriteString("[\n")
+			w.WriteString("[\n")
 			for j := 0; j < field.Len(); j++ {
-				buf.WriteString("    ")
+				w.WriteString("    ")
 				if err := put(field.Index(j).Interface()); err != nil {
-					return nil, err
+					return err
 				}
 				if j < field.Len()-1 {
-					buf.WriteByte(',')
+					w.WriteByte(',')
 				}
-				buf.WriteByte('\n')
+				w.WriteByte('\n')
 			}
-			buf.WriteString("  ]")
+			w.WriteString("  ]")
 		} else if err := put(field.Interface()); err != nil {
-			return nil, err
+			return err
 		}
 		if i < t.NumField()-1 {
-			buf.WriteByte(',')
+			w.WriteByte(',')
 		}
-		buf.WriteByte('\n')
+		w.WriteByte('\n')
 	}
-	buf.WriteString("}\n")
-	return buf.Bytes(), nil
+	_, err := w.WriteString("}\n")
+	return err
 }

@@ -1,6 +1,7 @@
 package json
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -8,9 +9,9 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/audit"
 )
 
-// Writer writes the native JSON report: snake_case, two-space indented,
-// one trailing newline, arrays in the report's order. It is stateless and
-// safe for concurrent use.
+// Writer writes the native JSON report: snake_case, one top-level key and
+// one array element per line, one trailing newline, arrays in the report's
+// order. It is stateless and safe for concurrent use.
 type Writer struct{}
 
 // New returns a JSON writer.
@@ -19,8 +20,9 @@ func New() *Writer { return &Writer{} }
 // Format returns "json".
 func (*Writer) Format() string { return "json" }
 
-// Write renders r to w. The whole document is encoded before the first
-// byte is written, so an encoding error leaves w untouched.
+// Write renders r to w. The report is checked against the contract first
+// (an invalid report writes nothing); the document is then streamed, so a
+// large fleet's report is never held in memory twice.
 func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return errors.New("encode json report: nil report")
@@ -29,11 +31,11 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if err != nil {
 		return fmt.Errorf("encode json report: %w", err)
 	}
-	buf, err := encodeLines(doc)
-	if err != nil {
-		return fmt.Errorf("encode json report: %w", err)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := encodeLines(bw, doc); err != nil { // only I/O can fail here
+		return fmt.Errorf("write json report: %w", err)
 	}
-	if _, err := w.Write(buf); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
