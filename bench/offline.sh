@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# bench/offline.sh N — wall time and peak memory of auditing N offline
+# `docker inspect` documents (real captures repeated), JSON output to
+# /dev/null. Peak RSS needs GNU time (/usr/bin/time, Debian package `time`).
+set -euo pipefail
+N=${1:?usage: bench/offline.sh N}
+cd "$(dirname "$0")/.."
+make -s build >/dev/null
+file=$(mktemp --suffix=.json)
+trap 'rm -f "$file"' EXIT
+go run ./bench/geninspect "$N" > "$file"
+printf 'documents=%d input=%s bytes\n' "$N" "$(stat -c %s "$file")"
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f 'wall=%es peak_rss=%MKiB' ./bin/isoaudit scan --inspect "$file" -o json >/dev/null
+else
+	echo "bench: /usr/bin/time not found (apt-get install time): wall time only" >&2
+	time ./bin/isoaudit scan --inspect "$file" -o json >/dev/null
+fi
