@@ -262,3 +262,18 @@ func TestDiscoverEngines(t *testing.T) {
 		t.Errorf("missing rootless podman socket not reported as skipped: %v", reasons)
 	}
 }
+
+func TestBrokenChecksDirLeavesNoEmptyReport(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("id: TEAM-X-001\ncondition: container.nope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, stderr := run(t, "", "scan", "--inspect", testdata("risky.json"), "--checks-dir", dir, "-o", "json="+out)
+	if code != ExitUsage || !strings.Contains(stderr, "bad.yaml") {
+		t.Errorf("exit %d, stderr %q; want 2 naming the file", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("an empty report file was left behind: %v", err)
+	}
+}

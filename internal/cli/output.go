@@ -82,6 +82,18 @@ func writeOutputs(outs []*output, stdout io.Writer, r *audit.Report) error {
 	return first
 }
 
+// discardOutputs closes and removes the files opened for a scan that
+// produced no report.
+func discardOutputs(outs []*output) {
+	for _, o := range outs {
+		if o.file != nil {
+			o.file.Close()
+			os.Remove(o.path)
+			o.file = nil
+		}
+	}
+}
+
 func closeOutputs(outs []*output) {
 	for _, o := range outs {
 		if o.file != nil {

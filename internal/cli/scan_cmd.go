@@ -99,7 +99,12 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return err
 	}
-	defer closeOutputs(outs)
+	written := false
+	defer func() {
+		if !written { // the scan failed before any report: leave no empty files behind
+			discardOutputs(outs)
+		}
+	}()
 
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
@@ -118,6 +123,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	log.Info().Int("assets", len(rep.Assets)).Int("findings", len(rep.Findings)).
 		Dur("took", time.Since(start)).Msg("scan finished")
 	start = time.Now()
+	written = true
 	if err := writeOutputs(outs, s.Out, rep); err != nil {
 		return inputErr(err)
 	}

@@ -57,17 +57,23 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	r := &audit.Report{SchemaVersion: audit.SchemaVersion, Tool: cfg.Tool, CreatedAt: now().UTC().Truncate(time.Second),
 		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Findings: []audit.Finding{}, Errors: []audit.ScanError{}}
 
+	// A catalog that fails to compile ends the scan at once: the pending
+	// collectors are cancelled rather than waited for.
+	collectCtx, cancelCollect := context.WithCancel(ctx)
+	defer cancelCollect()
 	eng, compiled := cfg.Engine, make(chan error, 1)
 	if eng == nil {
 		go func() {
 			var err error
-			eng, err = cfg.Compile()
+			if eng, err = cfg.Compile(); err != nil {
+				cancelCollect()
+			}
 			compiled <- err
 		}()
 	} else {
 		compiled <- nil
 	}
-	assets := collectAll(ctx, cfg, r)
+	assets := collectAll(collectCtx, cfg, r)
 	if err := <-compiled; err != nil {
 		return nil, err
 	}

@@ -123,3 +123,33 @@ func TestRunWithNothing(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// blockingCollector waits until its context is cancelled.
+type blockingCollector struct{}
+
+func (blockingCollector) Kind() string     { return "slow" }
+func (blockingCollector) Endpoint() string { return "never" }
+func (blockingCollector) Collect(ctx context.Context) (*collect.Batch, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestRunCompileErrorCancelsCollection(t *testing.T) {
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), Config{
+			Collectors: []collect.Collector{blockingCollector{}},
+			Compile:    func() (*engine.Engine, error) { return nil, errors.New("load team/x.yaml: boom") },
+			Weights:    score.DefaultWeights(), Gate: policy.NoGate(),
+		})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || err.Error() != "load team/x.yaml: boom" {
+			t.Errorf("err = %v, want the compile error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a compile error did not cancel the pending collector")
+	}
+}
