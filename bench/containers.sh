@@ -36,7 +36,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 scan_t=(); inspect_t=()
 for _ in $(seq 1 "$ROUNDS"); do
 	t0=$(now); docker inspect $(docker ps -q) >/dev/null; t1=$(now)
-	./bin/isoaudit scan -o json >/dev/null || [ $? -eq 1 ]; t2=$(now)
+	./bin/isoaudit scan --docker-host "${DOCKER_HOST:-unix:///var/run/docker.sock}" -o json >/dev/null || [ $? -eq 1 ]; t2=$(now)
 	inspect_t+=($(( (t1 - t0) / 1000 ))); scan_t+=($(( (t2 - t1) / 1000 )))
 done
 ins=$(printf '%s\n' "${inspect_t[@]}" | median)

@@ -151,6 +151,12 @@ func TestLiveRiskyConfigurations(t *testing.T) {
 
 func liveScan(t *testing.T, all bool) *audit.Report {
 	t.Helper()
+	return liveScanHost(t, os.Getenv("DOCKER_HOST"), all)
+}
+
+// liveScanHost scans one daemon endpoint with the built-in library.
+func liveScanHost(t *testing.T, host string, all bool) *audit.Report {
+	t.Helper()
 	cat, err := checks.Builtin()
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +166,7 @@ func liveScan(t *testing.T, all bool) *audit.Report {
 		t.Fatal(err)
 	}
 	opts := docker.DefaultOptions()
-	opts.Host, opts.All = os.Getenv("DOCKER_HOST"), all
+	opts.Host, opts.All = host, all
 	col, err := docker.New(opts)
 	if err != nil {
 		t.Fatal(err)
