@@ -60,30 +60,30 @@ func discoverEngines(dockerHost, runtimeDir string) ([]string, []audit.Source) {
 	if dockerHost != "" {
 		return []string{dockerHost}, nil
 	}
-	type candidate struct{ kind, path string }
-	cands := []candidate{{"docker", "/var/run/docker.sock"}, {"podman", "/run/podman/podman.sock"}}
+	// Every candidate speaks the Docker Engine API (Podman serves it too),
+	// so each is a source of kind "docker"; assets carry the platform.
+	cands := []string{"/var/run/docker.sock", "/run/podman/podman.sock"}
 	if runtimeDir != "" {
-		cands = append(cands, candidate{"docker", filepath.Join(runtimeDir, "docker.sock")},
-			candidate{"podman", filepath.Join(runtimeDir, "podman", "podman.sock")})
+		cands = append(cands, filepath.Join(runtimeDir, "docker.sock"), filepath.Join(runtimeDir, "podman", "podman.sock"))
 	}
 	var hosts []string
 	var skipped []audit.Source
 	seen := map[string]bool{}
-	for _, c := range cands {
-		real, err := filepath.EvalSymlinks(c.path)
+	for _, path := range cands {
+		real, err := filepath.EvalSymlinks(path)
 		if err != nil {
-			reason := "no socket at " + c.path
+			reason := "no socket at " + path
 			if !errors.Is(err, fs.ErrNotExist) {
-				reason = fmt.Sprintf("cannot resolve %s: %v", c.path, err)
+				reason = fmt.Sprintf("cannot resolve %s: %v", path, err)
 			}
-			skipped = append(skipped, audit.Source{Kind: c.kind, Endpoint: "unix://" + c.path, Status: audit.SourceSkipped, Error: reason})
+			skipped = append(skipped, audit.Source{Kind: docker.Kind, Endpoint: "unix://" + path, Status: audit.SourceSkipped, Error: reason})
 			continue
 		}
 		if seen[real] { // /var/run is usually a link to /run
 			continue
 		}
 		seen[real] = true
-		hosts = append(hosts, "unix://"+c.path)
+		hosts = append(hosts, "unix://"+path)
 	}
 	return hosts, skipped
 }
