@@ -29,9 +29,12 @@ type Engine struct {
 type compiledCheck struct {
 	check      *audit.Check
 	references []string // check.References.All(), computed once
-	cond       cel.Program
-	unknown    cel.Program // nil when the check has no unknown_when
-	evidence   []cel.Program
+	// guards, for a chain, are groups of required ids of which at least
+	// one must have failed for the condition to hold (see chainGuards).
+	guards   [][]string
+	cond     cel.Program
+	unknown  cel.Program // nil when the check has no unknown_when
+	evidence []cel.Program
 }
 
 type compiledMitigation struct {
@@ -133,9 +136,13 @@ func compileAll(checks []*audit.Check, workers int, pre Precompiled) ([]*compile
 func compileCheck(env *envs, chk *audit.Check) (*compiledCheck, error) {
 	owner := fmt.Sprintf("check %s (%s)", chk.ID, chk.Source)
 	cc := &compiledCheck{check: chk, references: chk.References.All()}
-	var err error
-	if cc.cond, err = env.compile(owner, "condition", chk.Condition, true); err != nil {
+	condAST, cond, err := env.compileAST(owner, "condition", chk.Condition, true)
+	if err != nil {
 		return nil, err
+	}
+	cc.cond = cond
+	if chk.IsChain() {
+		cc.guards = chainGuards(condAST.NativeRep().Expr(), chk.Requires)
 	}
 	if chk.UnknownWhen != "" {
 		if cc.unknown, err = env.compile(owner, "unknown_when", chk.UnknownWhen, true); err != nil {
@@ -223,6 +230,21 @@ func preconditionEvidence(own []audit.Evidence, findings []audit.Finding, chain 
 	return out
 }
 
+// mayHold reports whether the chain's condition can be true given which
+// checks failed: every guard group has a failed member (and, without
+// guards, at least one required check failed).
+func (cc *compiledCheck) mayHold(failed map[string]bool) bool {
+	if len(cc.guards) == 0 {
+		return anyFailed(cc.check.Requires, failed)
+	}
+	for _, group := range cc.guards {
+		if !anyFailed(group, failed) {
+			return false
+		}
+	}
+	return true
+}
+
 func anyFailed(ids []string, failed map[string]bool) bool {
 	for _, id := range ids {
 		if failed[id] {
@@ -254,9 +276,9 @@ func (e *Engine) evaluate(cc *compiledCheck, a *audit.Asset, vars *vars) audit.F
 		Severity: chk.Severity, Title: chk.Title, Remediation: chk.Remediation,
 		References: cc.references, Tags: chk.Tags, Evidence: []audit.Evidence{},
 	}
-	if chk.IsChain() && !anyFailed(chk.Requires, vars.failed) {
-		// A chain combines failures: with none of its preconditions
-		// failed it cannot hold, whatever else the document says.
+	if chk.IsChain() && !cc.mayHold(vars.failed) {
+		// A chain combines failures: without the preconditions its
+		// condition needs it cannot hold, whatever else the document says.
 		f.Status = audit.StatusPass
 		return f
 	}

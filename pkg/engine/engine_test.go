@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
@@ -147,5 +150,52 @@ func TestPathCovers(t *testing.T) {
 		if got := PathCovers(tt.parent, tt.child); got != tt.want {
 			t.Errorf("PathCovers(%q, %q) = %v, want %v", tt.parent, tt.child, got, tt.want)
 		}
+	}
+}
+
+func TestChainGuards(t *testing.T) {
+	env, err := newEnvs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	requires := []string{"A-X-001", "B-X-001", "C-X-001"}
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{"failed['A-X-001'] && (failed['B-X-001'] || failed['C-X-001'])", "[[A-X-001] [B-X-001 C-X-001]]"},
+		{"failed['A-X-001'] && container.root", "[[A-X-001]]"},
+		{"(failed['A-X-001'] || container.privileged) && failed['C-X-001']", "[[C-X-001]]"},
+		{"failed['A-X-001'] || failed['B-X-001']", "[[A-X-001 B-X-001]]"},
+		{"failed['Z-X-001'] && failed['A-X-001']", "[[A-X-001]]"}, // ids outside requires give no guard
+		{"container.privileged", "[]"},
+	}
+	for _, tt := range tests {
+		ast, _, err := env.compileAST("t", "condition", tt.expr, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(chainGuards(ast.NativeRep().Expr(), requires)); got != tt.want {
+			t.Errorf("chainGuards(%s) = %s, want %s", tt.expr, got, tt.want)
+		}
+	}
+}
+
+func TestIntersect(t *testing.T) {
+	env, err := newEnvs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prg, err := env.compile("t", "value", "intersect(['NET_RAW', 'CHOWN', 'MKNOD'], ['MKNOD', 'NET_RAW', 'BPF'])", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, _ := interpreter.NewActivation(map[string]any{})
+	v, _, err := prg.Eval(act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(toNative(v)); got != "[NET_RAW MKNOD]" {
+		t.Errorf("intersect = %s, want [NET_RAW MKNOD] in the first list's order", got)
 	}
 }

@@ -29,7 +29,9 @@ const (
 // the path functions: pathCovers(parent, child) is true when parent is
 // child or one of its ancestor directories; pathCoversAny(p, list) when p
 // covers any path of the list; pathOverlapsAny(p, list) when p covers, or
-// lies under, any path of the list. Unknown fields and type errors are
+// lies under, any path of the list; and intersect(a, b), the strings of a
+// that are also in b, in a's order (a comprehension costs ~0.4 µs per
+// element; this is one pass in Go). Unknown fields and type errors are
 // caught here, at load time.
 func NewEnv() (*cel.Env, error) {
 	return cel.NewEnv(append(library(),
@@ -67,6 +69,10 @@ func library() []cel.EnvOption {
 					}
 					return false
 				})))),
+		cel.Function("intersect",
+			cel.Overload("intersect_list_string_list_string",
+				[]*cel.Type{cel.ListType(cel.StringType), cel.ListType(cel.StringType)}, cel.ListType(cel.StringType),
+				cel.BinaryBinding(intersect))),
 		cel.Function("pathOverlapsAny",
 			cel.Overload("path_overlaps_any_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
 				cel.BinaryBinding(stringList(func(p string, set []string) bool {
@@ -166,20 +172,26 @@ func newEnvs() (*envs, error) {
 // compile returns the program of one expression: from the precompiled
 // table when it holds the expression, else by check (below).
 func (e *envs) compile(owner, field, expr string, wantBool bool) (cel.Program, error) {
+	_, prg, err := e.compileAST(owner, field, expr, wantBool)
+	return prg, err
+}
+
+// compileAST is compile that also returns the runtime AST.
+func (e *envs) compileAST(owner, field, expr string, wantBool bool) (*cel.Ast, cel.Program, error) {
 	ast, err := e.precompiled.lookup(expr)
 	if err != nil {
-		return nil, fmt.Errorf("load precompiled %s %s: %w", owner, field, err)
+		return nil, nil, fmt.Errorf("load precompiled %s %s: %w", owner, field, err)
 	}
 	if ast == nil {
 		if ast, err = e.check(owner, field, expr, wantBool); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	prg, err := e.runtime.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
-		return nil, fmt.Errorf("compile %s %s: %w", owner, field, err)
+		return nil, nil, fmt.Errorf("compile %s %s: %w", owner, field, err)
 	}
-	return prg, nil
+	return ast, prg, nil
 }
 
 // check type-checks one expression against the typed documents, then
@@ -208,4 +220,27 @@ func (e *envs) check(owner, field, expr string, wantBool bool) (*cel.Ast, error)
 		return nil, fmt.Errorf("optimize %s %s: %w", owner, field, iss.Err())
 	}
 	return ast, nil
+}
+
+// intersect implements intersect(a, b) for lists of strings.
+func intersect(a, b ref.Val) ref.Val {
+	la, ok1 := a.(traits.Lister)
+	lb, ok2 := b.(traits.Lister)
+	if !ok1 || !ok2 {
+		return types.NewErr("intersect takes two lists of strings")
+	}
+	want := map[string]bool{}
+	for it := lb.Iterator(); it.HasNext() == types.True; {
+		if s, ok := it.Next().Value().(string); ok {
+			want[s] = true
+		}
+	}
+	var out []ref.Val
+	for it := la.Iterator(); it.HasNext() == types.True; {
+		v := it.Next()
+		if s, ok := v.Value().(string); ok && want[s] {
+			out = append(out, v)
+		}
+	}
+	return types.NewRefValList(types.DefaultTypeAdapter, out)
 }
