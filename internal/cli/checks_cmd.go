@@ -100,8 +100,8 @@ func showCheck(w io.Writer, c *audit.Check) error {
 	if c.Deprecated {
 		b.WriteString("DEPRECATED: kept so its id is never reused; it no longer runs.\n")
 	}
-	section(&b, "Why it matters", c.Description)
-	section(&b, "Remediation", c.Remediation)
+	section(&b, "Why it matters", wordWrap(c.Description, 96))
+	section(&b, "Remediation", wordWrap(c.Remediation, 96))
 	if c.IsChain() {
 		section(&b, "Preconditions (chain)", strings.Join(c.Requires, ", "))
 	}
@@ -165,4 +165,23 @@ func runFixtures(w io.Writer, cat *catalog.Catalog) error {
 	}
 	_, err = fmt.Fprintf(w, "ok: fixtures of %d checks passed\n", len(cat.Checks))
 	return err
+}
+
+// wordWrap breaks prose into lines of at most width columns (longer words
+// stay whole).
+func wordWrap(text string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		if n > 0 && n+1+len(w) > width {
+			b.WriteByte('\n')
+			n = 0
+		} else if n > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }
