@@ -21,7 +21,7 @@ type output struct {
 
 // parseOutputs validates every -o value and opens its file (mode 0600:
 // reports describe weaknesses and are not for every local user).
-func parseOutputs(specs []string, color bool) ([]*output, error) {
+func parseOutputs(specs []string, color, showPassed bool) ([]*output, error) {
 	if len(specs) == 0 {
 		specs = []string{"table"}
 	}
@@ -30,7 +30,7 @@ func parseOutputs(specs []string, color bool) ([]*output, error) {
 	for _, spec := range specs {
 		format, path, _ := strings.Cut(spec, "=")
 		o := &output{format: strings.ToLower(strings.TrimSpace(format)), path: path}
-		w, err := report.New(o.format, report.Options{Color: color && path == ""})
+		w, err := report.New(o.format, report.Options{Color: color && path == "", ShowPassed: showPassed})
 		if err != nil {
 			closeOutputs(outs)
 			return nil, usageErr("invalid -o %q: %v", spec, err)

@@ -22,6 +22,7 @@ type scanFlags struct {
 	checksDirs   []string
 	outputs      []string
 	color        string
+	showPassed   bool
 	failOn       string
 	maxRisk      float64
 	timeout      time.Duration
@@ -51,6 +52,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")
+	fl.BoolVar(&f.showPassed, "show-passed", false, "table: also list passed findings (JSON always has every finding)")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 if any failed finding has this severity or higher: info, low, medium, high, critical")
 	fl.Float64Var(&f.maxRisk, "max-risk", -1, "exit 1 if any asset's risk exceeds N (0-100)")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on sources still unread after this long (results so far are kept)")
@@ -95,7 +97,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return err
 	}
-	outs, err := parseOutputs(f.outputs, color)
+	outs, err := parseOutputs(f.outputs, color, f.showPassed)
 	if err != nil {
 		return err
 	}
