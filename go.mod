@@ -15,6 +15,7 @@ require (
 	golang.org/x/term v0.48.0
 	google.golang.org/genproto/googleapis/api v0.0.0-20240826202546-f6391c0de4c7
 	google.golang.org/protobuf v1.36.10
+	libvirt.org/go/libvirtxml v1.12008.0
 )
 
 require (
@@ -43,5 +44,4 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.22.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20240903143218-8af14fe29dc1 // indirect
-	libvirt.org/go/libvirtxml v1.12008.0 // indirect
 )

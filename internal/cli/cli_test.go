@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/report"
 	"github.com/isoaudit/isoaudit/schema/schematest"
 )
 
@@ -275,5 +276,71 @@ func TestBrokenChecksDirLeavesNoEmptyReport(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("an empty report file was left behind: %v", err)
+	}
+}
+
+func TestScanLibvirtXML(t *testing.T) {
+	lv := filepath.Join("..", "..", "testdata", "libvirt")
+	tests := []struct {
+		name      string
+		args      []string
+		want      int
+		stderr    string
+		minAssets int
+	}{
+		{"directory of domains", []string{"--libvirt-xml", filepath.Join(lv, "domains")}, ExitOK, "", 10},
+		{"with qemu.conf", []string{"--libvirt-xml", filepath.Join(lv, "domains"), "--qemu-conf", filepath.Join(lv, "qemu", "hardened.conf")}, ExitOK, "", 10},
+		{"a malformed file costs only itself", []string{"--libvirt-xml", filepath.Join(lv, "walk")}, ExitIncomplete, "", 1},
+		{"missing path", []string{"--libvirt-xml", "/nonexistent/domains"}, ExitUsage, "/nonexistent/domains", 0},
+		{"qemu.conf alone", []string{"--qemu-conf", filepath.Join(lv, "qemu", "hardened.conf")}, ExitUsage, "--qemu-conf", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "", append([]string{"scan", "-o", "json"}, tt.args...)...)
+			if code != tt.want || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d (want %d), stderr %q (want it to contain %q)", code, tt.want, stderr, tt.stderr)
+			}
+			if tt.minAssets == 0 {
+				return
+			}
+			schematest.RequireValidReport(t, []byte(stdout))
+			var r audit.Report
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Assets) < tt.minAssets || r.Assets[0].Kind != audit.KindVM || r.Assets[0].Platform != "libvirt" {
+				t.Errorf("assets = %d (want ≥ %d), first %+v", len(r.Assets), tt.minAssets, r.Assets[0])
+			}
+		})
+	}
+}
+
+// TestNoConsolePasswordInAnyOutput: hardened.xml sets a VNC password; no
+// output format and no log line may carry it (only "set").
+func TestNoConsolePasswordInAnyOutput(t *testing.T) {
+	const secret = "Zx9!vT2q"
+	domains := filepath.Join("..", "..", "testdata", "libvirt", "domains")
+	raw, err := os.ReadFile(filepath.Join(domains, "hardened.xml"))
+	if err != nil || !strings.Contains(string(raw), secret) {
+		t.Fatalf("fixture must hold the password: %v", err)
+	}
+	dir := t.TempDir()
+	for _, logFormat := range []string{"console", "json"} {
+		args := []string{"scan", "--libvirt-xml", domains, "--log-level", "debug", "--log-format", logFormat, "-o", "table"}
+		for _, format := range report.Formats() {
+			args = append(args, "-o", format+"="+filepath.Join(dir, logFormat+"."+format))
+		}
+		_, stdout, stderr := run(t, "", args...)
+		all := stdout + stderr
+		for _, format := range report.Formats() {
+			b, err := os.ReadFile(filepath.Join(dir, logFormat+"."+format))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all += string(b)
+		}
+		if strings.Contains(all, secret) {
+			t.Errorf("log format %s: the VNC password leaked into an output or log", logFormat)
+		}
 	}
 }

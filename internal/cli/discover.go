@@ -13,6 +13,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
 	"github.com/isoaudit/isoaudit/pkg/collect/inspectfile"
+	"github.com/isoaudit/isoaudit/pkg/collect/libvirtxml"
 )
 
 // buildCollectors turns the source flags into collectors. With no source
@@ -34,9 +35,14 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 		}
 		out = append(out, c)
 	}
+	vms, err := libvirtCollectors(f, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, vms...)
 	hosts := f.dockerHosts
 	var skipped []audit.Source
-	if len(hosts) == 0 && len(f.inspectFiles) == 0 {
+	if len(hosts) == 0 && len(f.inspectFiles) == 0 && len(f.libvirtXML) == 0 {
 		hosts, skipped = discoverEngines(os.Getenv("DOCKER_HOST"), os.Getenv("XDG_RUNTIME_DIR"))
 	}
 	for _, h := range hosts {
@@ -86,4 +92,26 @@ func discoverEngines(dockerHost, runtimeDir string) ([]string, []audit.Source) {
 		hosts = append(hosts, "unix://"+path)
 	}
 	return hosts, skipped
+}
+
+// libvirtCollectors builds one offline collector per --libvirt-xml path,
+// each applying --qemu-conf. Inputs are read here, so an unreadable path
+// or one holding no readable domain is a usage error (exit 2); a bad file
+// inside a directory only costs that file (exit 3).
+func libvirtCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, error) {
+	if f.qemuConf != "" && len(f.libvirtXML) == 0 {
+		return nil, usageErr("--qemu-conf applies to --libvirt-xml domains; give --libvirt-xml too")
+	}
+	var out []collect.Collector
+	for _, path := range f.libvirtXML {
+		opts := libvirtxml.DefaultOptions()
+		opts.Path, opts.QEMUConfPath = path, f.qemuConf
+		opts.Logger = log.With().Str("source", libvirtxml.Kind).Logger()
+		c, err := libvirtxml.New(opts)
+		if err != nil {
+			return nil, usageErr("--libvirt-xml %s: %v", path, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -19,6 +19,8 @@ type scanFlags struct {
 	dockerHosts  []string
 	all          bool
 	inspectFiles []string
+	libvirtXML   []string
+	qemuConf     string
 	checksDirs   []string
 	outputs      []string
 	color        string
@@ -34,14 +36,15 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
 		Use:   "scan",
-		Short: "Audit containers for escape risk",
-		Long: "Audit containers for escape risk.\n\n" +
+		Short: "Audit containers and VMs for escape risk",
+		Long: "Audit containers and virtual machines for escape risk.\n\n" +
 			"With no source flags, scan audits what it can reach locally: the Docker daemon named by DOCKER_HOST,\n" +
 			"or the default Docker, rootless Docker and Podman sockets, and says which it skipped.",
 		Example: "  isoaudit scan\n" +
 			"  isoaudit scan --all -o table -o json=report.json\n" +
 			"  isoaudit scan --docker-host ssh://ops@node7 --fail-on high\n" +
-			"  docker inspect $(docker ps -aq) | isoaudit scan --inspect - -o json",
+			"  docker inspect $(docker ps -aq) | isoaudit scan --inspect - -o json\n" +
+			"  isoaudit scan --libvirt-xml /etc/libvirt/qemu --qemu-conf /etc/libvirt/qemu.conf",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd.Context(), g, f, s) },
 	}
@@ -49,6 +52,8 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.StringArrayVar(&f.dockerHosts, "docker-host", nil, "Docker or Podman API endpoint: unix://, tcp:// (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), ssh://user@host (repeatable)")
 	fl.BoolVar(&f.all, "all", false, "also audit created and exited containers, not only running ones")
 	fl.StringArrayVar(&f.inspectFiles, "inspect", nil, "audit the JSON printed by `docker inspect` in FILE ('-' for stdin) instead of a live daemon (repeatable)")
+	fl.StringArrayVar(&f.libvirtXML, "libvirt-xml", nil, "audit libvirt domain XML: a file, or a directory of *.xml files (repeatable)")
+	fl.StringVar(&f.qemuConf, "qemu-conf", "", "the host's qemu.conf, applied to the --libvirt-xml domains (console listen and security defaults)")
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")

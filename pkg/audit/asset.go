@@ -11,7 +11,9 @@ type Asset struct {
 	Platform string            `json:"platform"` // docker, podman, libvirt…
 	Source   string            `json:"source"`   // the source endpoint it came from
 	Labels   map[string]string `json:"labels,omitempty"`
-	// Exactly one document is set, matching Kind.
+	// Exactly one of Container and VM is set, matching Kind; Host is the
+	// context of the machine the asset runs on.
 	Container *Container `json:"-"`
+	VM        *VM        `json:"-"`
 	Host      Host       `json:"-"`
 }

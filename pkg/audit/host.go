@@ -17,6 +17,9 @@ type Host struct {
 	// LSMs are the security modules the engine reports: "apparmor",
 	// "selinux", "seccomp".
 	LSMs []string `json:"lsms" cel:"lsms"`
+	// Virt holds the hypervisor host's facts (libvirt and QEMU versions,
+	// qemu.conf); Virt.Known is false when none were read.
+	Virt VirtHost `json:"virt" cel:"virt"`
 }
 
 // Engine describes the container engine.

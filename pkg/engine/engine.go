@@ -260,6 +260,9 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 	if a.Container != nil {
 		m[VarContainer] = toValue(reflect.ValueOf(*a.Container))
 	}
+	if a.VM != nil {
+		m[VarVM] = toValue(reflect.ValueOf(*a.VM))
+	}
 	act, _ := interpreter.NewActivation(m) // a map is always a valid activation
 	return &vars{act: act, failed: failed}
 }

@@ -18,12 +18,14 @@ import (
 // Variable names visible to check expressions.
 const (
 	VarContainer = "container"
+	VarVM        = "vm"
 	VarHost      = "host"
 	VarFailed    = "failed"
 )
 
 // NewEnv returns the CEL environment checks are type-checked in: the
-// typed documents `container` (audit.Container) and `host` (audit.Host),
+// typed documents `container` (audit.Container), `vm` (audit.VM) and
+// `host` (audit.Host),
 // the chain input `failed` (map of check id to true for checks that failed
 // on the same asset), the standard string, list and set extensions, and
 // the path functions: pathCovers(parent, child) is true when parent is
@@ -36,8 +38,9 @@ const (
 func NewEnv() (*cel.Env, error) {
 	return cel.NewEnv(append(library(),
 		ext.NativeTypes(ext.ParseStructTags(true),
-			reflect.TypeOf(&audit.Container{}), reflect.TypeOf(&audit.Host{})),
+			reflect.TypeOf(&audit.Container{}), reflect.TypeOf(&audit.VM{}), reflect.TypeOf(&audit.Host{})),
 		cel.Variable(VarContainer, cel.ObjectType("audit.Container")),
+		cel.Variable(VarVM, cel.ObjectType("audit.VM")),
 		cel.Variable(VarHost, cel.ObjectType("audit.Host")),
 	)...)
 }
@@ -48,7 +51,7 @@ func NewEnv() (*cel.Env, error) {
 // only compiled here after it type-checked in NewEnv.
 func newRuntimeEnv() (*cel.Env, error) {
 	doc := cel.MapType(cel.StringType, cel.DynType)
-	return cel.NewEnv(append(library(), cel.Variable(VarContainer, doc), cel.Variable(VarHost, doc))...)
+	return cel.NewEnv(append(library(), cel.Variable(VarContainer, doc), cel.Variable(VarVM, doc), cel.Variable(VarHost, doc))...)
 }
 
 // library is what both environments share.

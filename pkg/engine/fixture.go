@@ -82,8 +82,8 @@ func (e *Engine) runFixture(chk *audit.Check, base map[string]any, fx audit.Fixt
 // else replaces, null deletes).
 func FixtureAsset(kind audit.Kind, base, fixture map[string]any) (*audit.Asset, error) {
 	for k := range fixture {
-		if k != "container" && k != "host" {
-			return nil, fmt.Errorf("fixture key %q unknown (supported: container, host)", k)
+		if k != VarContainer && k != VarVM && k != VarHost {
+			return nil, fmt.Errorf("fixture key %q unknown (supported: container, vm, host)", k)
 		}
 	}
 	doc := mergePatch(deepCopy(base), fixture).(map[string]any)
@@ -91,10 +91,16 @@ func FixtureAsset(kind audit.Kind, base, fixture map[string]any) (*audit.Asset, 
 	if err := remarshal(doc["host"], &a.Host); err != nil {
 		return nil, fmt.Errorf("fixture host: %w", err)
 	}
-	if kind == audit.KindContainer {
+	switch kind {
+	case audit.KindContainer:
 		a.Container = &audit.Container{}
-		if err := remarshal(doc["container"], a.Container); err != nil {
+		if err := remarshal(doc[VarContainer], a.Container); err != nil {
 			return nil, fmt.Errorf("fixture container: %w", err)
+		}
+	case audit.KindVM:
+		a.VM = &audit.VM{}
+		if err := remarshal(doc[VarVM], a.VM); err != nil {
+			return nil, fmt.Errorf("fixture vm: %w", err)
 		}
 	}
 	return a, nil

@@ -1,0 +1,337 @@
+package libvirtxml
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect"
+)
+
+// Kind is the source kind reported for this collector.
+const Kind = "libvirt-xml"
+
+// Collector holds the domains and qemu.conf read from files. It is safe
+// for concurrent use: Collect only reads what New loaded.
+type Collector struct {
+	opts    Options
+	domains []domainFile
+	errors  []audit.ScanError
+	notes   []string
+	virt    audit.VirtHost
+}
+
+var _ collect.Collector = (*Collector)(nil)
+
+// domainFile is one parsed domain and the file it came from.
+type domainFile struct {
+	path string
+	*parsed
+}
+
+// Result is what CollectVMs returns: the batch, and the VM document of
+// each of its assets (VMs[i] belongs to Batch.Assets[i]) until
+// audit.Asset carries a VM document itself, plus the host facts.
+type Result struct {
+	Batch *collect.Batch
+	VMs   []*audit.VM
+	Virt  audit.VirtHost
+}
+
+// New validates opts, then reads and parses every input at once, so a
+// missing or unreadable input, or one where no domain could be read at
+// all, is an input error reported before any scan starts. In a directory
+// a malformed, oversized or unreadable file becomes a Batch.Errors entry
+// naming it while the other files still produce assets; well-formed XML
+// that is not a domain (networks/, storage pools) is skipped with a note.
+// Errors are one line naming the file.
+func New(opts Options) (*Collector, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	c := &Collector{opts: opts, virt: audit.VirtHost{QEMUConf: DefaultQEMUConfig()}}
+	if opts.QEMUConfPath != "" {
+		data, err := readFile(opts.QEMUConfPath, opts.maxBytes())
+		if err != nil {
+			return nil, err
+		}
+		conf, notes, err := ParseQEMUConf(data)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", opts.QEMUConfPath, err)
+		}
+		conf.Path = opts.QEMUConfPath
+		c.virt = audit.VirtHost{Known: true, QEMUConf: conf}
+		for _, n := range notes {
+			c.notes = append(c.notes, opts.QEMUConfPath+": "+n)
+		}
+	}
+	if opts.Path != "" {
+		if err := c.load(); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Kind returns "libvirt-xml".
+func (c *Collector) Kind() string { return Kind }
+
+// Endpoint returns the domain XML path, or the qemu.conf path when only
+// that was given.
+func (c *Collector) Endpoint() string {
+	if c.opts.Path != "" {
+		return c.opts.Path
+	}
+	return c.opts.QEMUConfPath
+}
+
+// Virt returns the host facts read from qemu.conf (Known false without
+// one). Each call returns a fresh copy.
+func (c *Collector) Virt() audit.VirtHost {
+	v := c.virt
+	q := &v.QEMUConf
+	q.Set, q.SecurityDriver, q.Namespaces = slices.Clone(q.Set), slices.Clone(q.SecurityDriver), slices.Clone(q.Namespaces)
+	q.CgroupControllers, q.CgroupDeviceACL = slices.Clone(q.CgroupControllers), slices.Clone(q.CgroupDeviceACL)
+	q.HugetlbfsMount, q.Raw = slices.Clone(q.HugetlbfsMount), maps.Clone(q.Raw)
+	return v
+}
+
+// Collect normalizes the domains into assets sorted by id (without their
+// VM documents: see CollectVMs). Each call returns fresh assets.
+func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
+	res, err := c.CollectVMs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return res.Batch, nil
+}
+
+// CollectVMs normalizes the domains into assets sorted by id and their VM
+// documents, with the qemu.conf defaults folded in when one was read.
+// Each call returns fresh values.
+func (c *Collector) CollectVMs(ctx context.Context) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("collect %s: %w", c.Endpoint(), err)
+	}
+	var conf *audit.QEMUConfig
+	if c.virt.Known {
+		conf = &c.virt.QEMUConf
+	}
+	type pair struct {
+		asset audit.Asset
+		vm    *audit.VM
+	}
+	pairs := make([]pair, 0, len(c.domains))
+	prefix := "libvirt://" + c.hostName() + "/"
+	for _, d := range c.domains {
+		vm := Normalize(d.parsed.dom, Context{State: d.state, SecretsVisible: d.secrets, QEMUConf: conf, passwd: d.passwd})
+		pairs = append(pairs, pair{asset: audit.Asset{
+			ID:       prefix + vm.Name,
+			Name:     vm.Name,
+			Kind:     audit.KindVM,
+			Platform: audit.PlatformLibvirt,
+			Source:   d.path,
+			VM:       vm,
+			Host:     audit.Host{Known: false, Virt: c.Virt()},
+		}, vm: vm})
+	}
+	slices.SortFunc(pairs, func(x, y pair) int { return strings.Compare(x.asset.ID, y.asset.ID) })
+	res := &Result{Batch: &collect.Batch{Assets: make([]audit.Asset, 0, len(pairs)),
+		Errors: slices.Clone(c.errors), Notes: slices.Clone(c.notes)}, VMs: make([]*audit.VM, 0, len(pairs)), Virt: c.Virt()}
+	for _, p := range pairs {
+		res.Batch.Assets = append(res.Batch.Assets, p.asset)
+		res.VMs = append(res.VMs, p.vm)
+	}
+	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("domains", len(pairs)).Int("errors", len(c.errors)).
+		Msg("libvirt domain XML normalized")
+	return res, nil
+}
+
+// hostName is the host part of asset ids.
+func (c *Collector) hostName() string {
+	if c.opts.Host != "" {
+		return c.opts.Host
+	}
+	p := c.opts.Path
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return filepath.Base(p)
+}
+
+// load reads Path: one file, or every *.xml file under a directory.
+func (c *Collector) load() error {
+	info, err := os.Stat(c.opts.Path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", c.opts.Path, pathErrorCause(err))
+	}
+	if !info.IsDir() {
+		p, err := c.parseFile(c.opts.Path)
+		if err != nil {
+			return err
+		}
+		c.domains = append(c.domains, domainFile{path: c.opts.Path, parsed: p})
+		return nil
+	}
+	files, err := c.walk()
+	if err != nil {
+		return err
+	}
+	c.parseAll(files)
+	if len(c.domains) == 0 && len(c.errors) > 0 {
+		return fmt.Errorf("read %s: no domain could be read; %d of %d files failed, first: %s",
+			c.opts.Path, len(c.errors), len(files), c.errors[0].Message)
+	}
+	if len(files) == 0 {
+		c.notes = append(c.notes, "no *.xml files found")
+	}
+	return nil
+}
+
+// walk lists the *.xml files under Path in lexical order, each real file
+// once: regular files first, then symbolic links to files not already
+// listed (libvirt's autostart/ holds links to the domain files).
+// Unreadable subdirectories become errors; symbolic links to directories
+// are not followed.
+func (c *Collector) walk() ([]string, error) {
+	var files, links []string
+	err := filepath.WalkDir(c.opts.Path, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil && path == c.opts.Path:
+			return err
+		case err != nil:
+			c.fileError(fmt.Errorf("read %s: %w", path, pathErrorCause(err)))
+			return nil
+		case d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".xml"):
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			links = append(links, path)
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", c.opts.Path, pathErrorCause(err))
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[realPath(f)] = true
+	}
+	for _, l := range links {
+		info, err := os.Stat(l)
+		switch {
+		case err != nil:
+			c.fileError(fmt.Errorf("read %s: %w", l, pathErrorCause(err)))
+		case info.IsDir():
+		case !seen[realPath(l)]:
+			seen[realPath(l)] = true
+			files = append(files, l)
+		}
+	}
+	return files, nil
+}
+
+// realPath resolves symbolic links; on failure it returns path itself.
+func realPath(path string) string {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		return abs
+	}
+	return real
+}
+
+// parseAll parses the files of a directory; a repeated domain name is
+// noted and skipped so asset ids stay unique.
+func (c *Collector) parseAll(files []string) {
+	byName := map[string]string{}
+	for _, f := range files {
+		p, err := c.parseFile(f)
+		switch {
+		case errors.Is(err, errNotDomain):
+			c.notes = append(c.notes, fmt.Sprintf("%s: skipped, %s", f, strings.TrimPrefix(err.Error(), "parse "+f+": ")))
+			continue
+		case err != nil:
+			c.fileError(err)
+			continue
+		}
+		if prev, dup := byName[p.dom.Name]; dup {
+			c.notes = append(c.notes, fmt.Sprintf("%s repeats domain %s of %s; skipped", f, p.dom.Name, prev))
+			continue
+		}
+		byName[p.dom.Name] = f
+		c.domains = append(c.domains, domainFile{path: f, parsed: p})
+	}
+}
+
+// parseFile reads and decodes one domain file.
+func (c *Collector) parseFile(path string) (*parsed, error) {
+	data, err := readFile(path, c.opts.maxBytes())
+	if err != nil {
+		return nil, err
+	}
+	p, err := decodeDomain(data, c.opts.SecureXML)
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return p, nil
+}
+
+func (c *Collector) fileError(err error) {
+	c.errors = append(c.errors, audit.ScanError{Source: c.Endpoint(), Message: err.Error()})
+}
+
+// readFile returns a regular file's content, refusing more than limit
+// bytes and anything that is not a regular file (a FIFO would block).
+func readFile(path string, limit int64) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", path)
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+	}
+	return data, nil
+}
+
+// pathErrorCause drops the path an *fs.PathError repeats.
+func pathErrorCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func formatSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
