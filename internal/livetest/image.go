@@ -56,6 +56,14 @@ func busyboxImage(t testing.TB, cli *client.Client) string {
 	return BusyboxRef
 }
 
+// ImportBusybox imports the busybox test image as ref into the daemon cli
+// talks to, unless it already has ref. Use it for daemons other than the
+// one Docker returns (a throwaway TLS daemon); BusyboxImage is the
+// once-per-process shortcut for the main test daemon.
+func ImportBusybox(ctx context.Context, cli *client.Client, ref string) error {
+	return ensureBusybox(ctx, cli, ref)
+}
+
 // ensureBusybox imports the busybox image as ref unless the daemon
 // already has ref.
 func ensureBusybox(ctx context.Context, cli *client.Client, ref string) error {

@@ -31,12 +31,15 @@ func resolveHost(explicit string) string {
 }
 
 // newAPIClient builds an Engine API client for host. The client negotiates
-// the API version on its first request and honours DOCKER_TLS_VERIFY,
-// DOCKER_CERT_PATH and DOCKER_API_VERSION; ssh:// hosts are reached through
-// `ssh … docker system dial-stdio`.
+// the API version on its first request (DOCKER_API_VERSION pins it).
+// tcp:// hosts use TLS from DOCKER_CERT_PATH / DOCKER_TLS_VERIFY; local
+// sockets never do, as with the docker CLI, so a shell set up for a remote
+// TLS daemon can still audit the local one. ssh:// hosts are reached
+// through `ssh … docker system dial-stdio`.
 func newAPIClient(host string, maxConns int) (*client.Client, error) {
-	opts := []client.Opt{client.FromEnv}
-	if strings.HasPrefix(host, "ssh://") {
+	opts := []client.Opt{client.WithAPIVersionFromEnv()}
+	switch {
+	case strings.HasPrefix(host, "ssh://"):
 		target, err := parseSSHHost(host)
 		if err != nil {
 			return nil, err
@@ -45,9 +48,11 @@ func newAPIClient(host string, maxConns int) (*client.Client, error) {
 			Transport:     &http.Transport{DialContext: target.DialContext, MaxIdleConnsPerHost: maxConns, IdleConnTimeout: sshIdleTimeout},
 			CheckRedirect: client.CheckRedirect,
 		}))
-	} else {
+	case isLocalSocket(host):
 		opts = append(opts, client.WithHost(host))
-		opts = append(opts, tlsFromDefaultCertPath()...)
+	default:
+		opts = append(opts, client.WithHost(host))
+		opts = append(opts, tlsFromEnv()...)
 	}
 	cli, err := client.New(opts...)
 	if err != nil {
@@ -56,18 +61,28 @@ func newAPIClient(host string, maxConns int) (*client.Client, error) {
 	return cli, nil
 }
 
-// tlsFromDefaultCertPath applies the docker CLI convention that
-// DOCKER_TLS_VERIFY without DOCKER_CERT_PATH reads certificates from
-// ~/.docker (the moby client alone ignores that case).
-func tlsFromDefaultCertPath() []client.Opt {
-	if os.Getenv(client.EnvTLSVerify) == "" || os.Getenv(client.EnvOverrideCertPath) != "" {
-		return nil
+// isLocalSocket reports whether host is a unix socket or a named pipe.
+func isLocalSocket(host string) bool {
+	return strings.HasPrefix(host, "unix://") || strings.HasPrefix(host, "npipe://")
+}
+
+// tlsFromEnv configures TLS from the ca.pem, cert.pem and key.pem in
+// DOCKER_CERT_PATH, or in ~/.docker when only DOCKER_TLS_VERIFY is set
+// (the docker CLI convention). The daemon's certificate is always verified
+// against ca.pem: unlike the docker CLI, an unset DOCKER_TLS_VERIFY does
+// not turn verification off.
+func tlsFromEnv() []client.Opt {
+	dir := os.Getenv(client.EnvOverrideCertPath)
+	if dir == "" {
+		if os.Getenv(client.EnvTLSVerify) == "" {
+			return nil
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(home, ".docker")
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return nil
-	}
-	dir := filepath.Join(home, ".docker")
 	return []client.Opt{client.WithTLSClientConfig(
 		filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))}
 }

@@ -79,9 +79,16 @@ func (c *Collector) Close() error {
 // sorted by id, notes and errors by text.
 func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	host := c.startReadHost(ctx)
 	list, err := c.listContainers(ctx)
 	if err != nil {
+		// No request of this scan may outlive it: a request still queued
+		// when the caller closes the client would reopen a connection
+		// that nothing ever closes.
+		cancel()
+		_, _ = host.wait()
 		return nil, err
 	}
 	s := &scan{c: c, sem: make(chan struct{}, c.opts.Concurrency), images: map[string]*imageResult{}}
