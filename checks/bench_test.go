@@ -12,7 +12,8 @@ import (
 // benchAssets are the documents the library benchmark evaluates: the
 // hardened baseline (every check passes), a plain `docker run` container
 // (a handful of medium and low failures) and a risky container (most
-// checks fail, so evidence and chains are evaluated too).
+// checks fail, so evidence and chains are evaluated too), and the same
+// two extremes for the vm library.
 func benchAssets(b *testing.B) map[string]*audit.Asset {
 	var base map[string]any
 	if err := yaml.Unmarshal(Baseline(), &base); err != nil {
@@ -51,6 +52,26 @@ func benchAssets(b *testing.B) map[string]*audit.Asset {
 		}
 		out[name] = a
 	}
+	// The hardened baseline domain, and a risky one on which most vm checks
+	// and every vm chain fail.
+	riskyVM := map[string]any{
+		"remote_consoles": []any{console("0.0.0.0", "network", "not_set", "none", "no")},
+		"shares":          []any{share("/", true, "passthrough"), share("/home/alice", true, "passthrough")},
+		"security":        unconfined,
+		"devices": []any{map[string]any{"class": "floppy", "model": "", "backend": ""},
+			map[string]any{"class": "shmem", "model": "ivshmem-plain", "backend": ""},
+			map[string]any{"class": "usb_redirect", "model": "usb", "backend": "spicevmc"}},
+		"cpu":      map[string]any{"mode": "host-passthrough", "model": "", "nested": "enabled", "features_required": []any{"vmx"}, "features_disabled": []any{}},
+		"raw_args": []any{"-device", "ivshmem-plain,memdev=hostmem"},
+		"raw":      map[string]any{"devices/graphics[0]/@sharePolicy": "ignore", "cpu/cache/@mode": "passthrough"},
+	}
+	for name, fx := range map[string]map[string]any{"vm-hardened": nil, "vm-risky": {"vm": riskyVM}} {
+		a, err := engine.FixtureAsset(audit.KindVM, base, fx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[name] = a
+	}
 	return out
 }
 
@@ -61,10 +82,11 @@ func BenchmarkBuiltinLibrary(b *testing.B) {
 	for name, a := range benchAssets(b) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			var n int
 			for b.Loop() {
-				_ = eng.EvaluateAsset(a)
+				n = len(eng.EvaluateAsset(a))
 			}
-			b.ReportMetric(float64(len(cat.Checks)), "checks")
+			b.ReportMetric(float64(n), "checks")
 		})
 	}
 }

@@ -170,3 +170,49 @@ func TestChainEvidenceIsNotCopied(t *testing.T) {
 		}
 	}
 }
+
+// TestVMChainsPassWhenNoPreconditionFailed: the vm chains read document
+// facts (confinement, consoles) as well as failed[], and are evaluated only
+// once a share or device-surface precondition failed. On domains where the
+// facts they read are unknown or risky (LV-001 may even fail) but no such
+// precondition failed, every vm chain is a bare pass, never unknown.
+func TestVMChainsPassWhenNoPreconditionFailed(t *testing.T) {
+	cat, eng, base := builtinEngine(t)
+	unknownConsole := map[string]any{"type": "vnc", "listen": []any{}, "listen_source": "host_default", "socket": "", "port": 0,
+		"autoport": true, "tls_port": 0, "exposure": "unknown", "exposed": false, "password": "unknown", "auth": "unknown", "tls": "unknown"}
+	cases := map[string]map[string]any{
+		"no qemu.conf: confinement and console unknown": {
+			"security":        map[string]any{"driver": "", "confined": "unknown", "labels": []any{}},
+			"remote_consoles": []any{unknownConsole},
+		},
+		// LV-001 fails, but no share or device surface completes a chain.
+		"unconfined, nothing else": {
+			"security": map[string]any{"driver": "none", "confined": "no", "labels": []any{}},
+		},
+	}
+	for name, vm := range cases {
+		t.Run(name, func(t *testing.T) {
+			a, err := engine.FixtureAsset(audit.KindVM, base, map[string]any{"vm": vm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			byID := map[string]audit.Finding{}
+			for _, f := range eng.EvaluateAsset(a) {
+				byID[f.CheckID] = f
+			}
+			chains := 0
+			for _, c := range cat.Checks {
+				if !c.IsChain() || c.Kind != audit.KindVM {
+					continue
+				}
+				chains++
+				if f := byID[c.ID]; f.Status != audit.StatusPass || len(f.Evidence) != 0 || len(f.Chain) != 0 {
+					t.Errorf("%s: status %s (%s), evidence %+v, chain %v; want a bare pass", c.ID, f.Status, f.Message, f.Evidence, f.Chain)
+				}
+			}
+			if chains == 0 {
+				t.Fatal("no vm chains in the library")
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 // Package checks embeds isoaudit's built-in check library: one YAML file
-// per check under container/ (and later vm/, host/), plus mitigations.yaml.
-// checks/README.md documents the format and every document field.
+// per check under container/ and vm/ (libvirt domains; later host/), plus
+// mitigations.yaml. checks/README.md documents the format and the
+// container and host fields, docs/vm-document.md the vm document.
 package checks
 
 import (
@@ -11,7 +12,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/engine"
 )
 
-//go:embed container mitigations.yaml
+//go:embed container vm mitigations.yaml
 var files embed.FS
 
 // baseline is the document check fixtures are merged over.
@@ -42,5 +43,6 @@ func Precompiled() (engine.Precompiled, error) {
 }
 
 // Baseline returns the YAML document that every fixture is merged over: a
-// hardened container on a known, rootful Docker host.
+// hardened container on a known, rootful Docker host, and a hardened
+// libvirt domain under the `vm` key.
 func Baseline() []byte { return baseline }

@@ -39,17 +39,29 @@ func TestBuiltinFixtures(t *testing.T) {
 }
 
 // TestBaselinePassesEveryCheck keeps the baseline honest: the hardened
-// container must pass every container check, so each fail fixture shows
-// exactly the deviation it names.
+// container must pass every container check and the hardened domain every
+// vm check, so each fail fixture shows exactly the deviation it names.
 func TestBaselinePassesEveryCheck(t *testing.T) {
-	_, eng, base := builtinEngine(t)
-	a, err := engine.FixtureAsset(audit.KindContainer, base, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range eng.EvaluateAsset(a) {
-		if f.Status != audit.StatusPass {
-			t.Errorf("baseline: %s is %s (%s), want pass", f.CheckID, f.Status, f.Message)
+	cat, eng, base := builtinEngine(t)
+	for _, kind := range []audit.Kind{audit.KindContainer, audit.KindVM} {
+		a, err := engine.FixtureAsset(kind, base, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		findings := eng.EvaluateAsset(a)
+		want := 0
+		for _, c := range cat.Checks {
+			if c.Kind == kind && !c.Deprecated {
+				want++
+			}
+		}
+		if len(findings) != want || want == 0 {
+			t.Errorf("baseline %s: %d findings, want one per %s check (%d)", kind, len(findings), kind, want)
+		}
+		for _, f := range findings {
+			if f.Status != audit.StatusPass {
+				t.Errorf("baseline %s: %s is %s (%s), want pass", kind, f.CheckID, f.Status, f.Message)
+			}
 		}
 	}
 }
@@ -74,6 +86,9 @@ func TestBuiltinMetadata(t *testing.T) {
 	if counts[audit.KindContainer] < 35 {
 		t.Errorf("container checks = %d, want at least 35", counts[audit.KindContainer])
 	}
+	if counts[audit.KindVM] < 25 {
+		t.Errorf("vm checks = %d, want at least 25", counts[audit.KindVM])
+	}
 }
 
 // builtinEngine loads the library, compiles it and parses the baseline.
@@ -95,6 +110,10 @@ func builtinEngine(t testing.TB) (*catalog.Catalog, *engine.Engine, map[string]a
 }
 
 var failedRef = regexp.MustCompile(`failed\[['"]([A-Z0-9-]+)['"]\]`)
+
+// chainPrefix is how the chains of each kind are named: after the catalog
+// their preconditions come from.
+var chainPrefix = map[audit.Kind]string{audit.KindContainer: "CE-CHAIN-", audit.KindVM: "LV-CHAIN-"}
 
 // TestChainsReadOnlyRequiredChecks: a chain may only read failed[ID] of the
 // checks it lists in requires (only those are ordered before it), and every
@@ -118,8 +137,8 @@ func TestChainsReadOnlyRequiredChecks(t *testing.T) {
 			}
 			continue
 		}
-		if !strings.HasPrefix(c.ID, "CE-CHAIN-") {
-			t.Errorf("%s: chain checks are named CE-CHAIN-NNN", c.ID)
+		if prefix := chainPrefix[c.Kind]; !strings.HasPrefix(c.ID, prefix) {
+			t.Errorf("%s: %s chain checks are named %sNNN", c.ID, c.Kind, prefix)
 		}
 		req := map[string]bool{}
 		for _, r := range c.Requires {
@@ -302,9 +321,20 @@ func TestReadmeDocumentsEveryCheckAndField(t *testing.T) {
 	}
 	fields := append(celFields("container", reflect.TypeOf(audit.Container{})),
 		celFields("host", reflect.TypeOf(audit.Host{}))...)
+	vmDoc, err := os.ReadFile("../docs/vm-document.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields = append(fields, celFields("vm", reflect.TypeOf(audit.VM{}))...)
 	for _, f := range fields {
-		if !strings.Contains(readme, "`"+f+"`") {
-			t.Errorf("README.md: document field %s is not documented", f)
+		// The vm document and the hypervisor host facts are documented in
+		// docs/vm-document.md; everything else here.
+		doc, name := readme, "README.md"
+		if strings.HasPrefix(f, "vm.") || strings.HasPrefix(f, "host.virt.") {
+			doc, name = string(vmDoc), "docs/vm-document.md"
+		}
+		if !strings.Contains(doc, "`"+f+"`") {
+			t.Errorf("%s: document field %s is not documented", name, f)
 		}
 	}
 }
@@ -323,5 +353,15 @@ func TestFixturesPatchTheBaseline(t *testing.T) {
 	}
 	if !a.Container.Security.WritableCgroups || a.Container.Security.AppArmor != "docker-default" || a.Container.User != "1000" {
 		t.Errorf("container = %+v, want the baseline container with writable cgroups", a.Container)
+	}
+	// A vm fixture replaces the list it names and keeps the hardened domain.
+	fx = cat.Check("LV-007").Fixtures.Fail[0] // vm.shares
+	vm, err := engine.FixtureAsset(audit.KindVM, base, fx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vm.VM.Shares) != 1 || vm.VM.Shares[0].HostPath != "/" || vm.VM.Security.Confined != audit.SettingYes ||
+		len(vm.VM.RemoteConsoles) != 1 || vm.VM.RemoteConsoles[0].Password != audit.PasswordSet || vm.VM.CPU.Mode != "host-model" {
+		t.Errorf("vm = %+v, want the baseline domain with one share of /", vm.VM)
 	}
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"slices"
 	"sync"
 
 	"github.com/google/cel-go/common/types"
@@ -13,7 +14,8 @@ import (
 // its `cel` tag, slices of structs become []any, everything else is kept
 // as is (nil lists and maps become empty ones). Field layouts are computed
 // once per type.
-func toValue(v reflect.Value) any {
+// Top-level struct fields named in skip are left out.
+func toValue(v reflect.Value, skip ...string) any {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
@@ -24,6 +26,9 @@ func toValue(v reflect.Value) any {
 		fields := structFields(v.Type())
 		m := make(map[string]any, len(fields))
 		for _, f := range fields {
+			if len(skip) > 0 && slices.Contains(skip, f.name) {
+				continue
+			}
 			m[f.name] = toValue(v.Field(f.index))
 		}
 		return m

@@ -256,7 +256,7 @@ func anyFailed(ids []string, failed map[string]bool) bool {
 
 // activation binds the asset's documents once for all its evaluations.
 func activation(a *audit.Asset, failed map[string]bool) *vars {
-	m := map[string]any{VarHost: toValue(reflect.ValueOf(a.Host)), VarFailed: failed}
+	m := map[string]any{VarHost: hostValue(a), VarFailed: failed}
 	if a.Container != nil {
 		m[VarContainer] = toValue(reflect.ValueOf(*a.Container))
 	}
@@ -265,6 +265,17 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 	}
 	act, _ := interpreter.NewActivation(m) // a map is always a valid activation
 	return &vars{act: act, failed: failed}
+}
+
+// hostValue converts the host document. Its hypervisor facts (host.virt,
+// the largest part: all of qemu.conf) are bound for VM and host assets
+// only; container checks have no use for them and would pay for the
+// conversion on every asset.
+func hostValue(a *audit.Asset) any {
+	if a.Kind != audit.KindContainer {
+		return toValue(reflect.ValueOf(a.Host))
+	}
+	return toValue(reflect.ValueOf(a.Host), "virt")
 }
 
 type vars struct {
