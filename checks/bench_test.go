@@ -78,7 +78,7 @@ func benchAssets(b *testing.B) map[string]*audit.Asset {
 // BenchmarkBuiltinLibrary measures evaluating the whole built-in library on
 // one asset (target: ≤ 50 µs per asset).
 func BenchmarkBuiltinLibrary(b *testing.B) {
-	cat, eng, _ := builtinEngine(b)
+	_, eng, _ := builtinEngine(b)
 	for name, a := range benchAssets(b) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
