@@ -7,7 +7,9 @@ package checks
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 
+	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
 	"github.com/isoaudit/isoaudit/pkg/engine"
 )
@@ -20,9 +22,16 @@ var files embed.FS
 //go:embed baseline.yaml
 var baseline []byte
 
-// Builtin loads and validates the embedded library.
-func Builtin() (*catalog.Catalog, error) {
-	cat, err := catalog.Load(files, "checks")
+// Builtin loads and validates the embedded library: the checks for the
+// given asset kinds, or all of them when none is given.
+func Builtin(kinds ...audit.Kind) (*catalog.Catalog, error) {
+	load := catalog.Load
+	if len(kinds) > 0 {
+		load = func(fsys fs.FS, label string) (*catalog.Catalog, error) {
+			return catalog.LoadKinds(fsys, label, kinds...)
+		}
+	}
+	cat, err := load(files, "checks")
 	if err != nil {
 		return nil, fmt.Errorf("load built-in checks: %w", err)
 	}

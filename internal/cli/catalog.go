@@ -5,14 +5,16 @@ import (
 	"os"
 
 	"github.com/isoaudit/isoaudit/checks"
+	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
 	"github.com/isoaudit/isoaudit/pkg/engine"
 )
 
-// loadCatalog returns the built-in checks plus every --checks-dir, merged;
-// any problem is an input error naming the file.
-func loadCatalog(dirs []string) (*catalog.Catalog, error) {
-	builtin, err := checks.Builtin()
+// loadCatalog returns the built-in checks (of the given kinds; all when
+// none) plus every --checks-dir, merged; any problem is an input error
+// naming the file.
+func loadCatalog(dirs []string, kinds ...audit.Kind) (*catalog.Catalog, error) {
+	builtin, err := checks.Builtin(kinds...)
 	if err != nil {
 		return nil, fmt.Errorf("built-in catalog is broken: %w", err)
 	}
@@ -38,15 +40,16 @@ func loadCatalog(dirs []string) (*catalog.Catalog, error) {
 	return merged, nil
 }
 
-// newEngine compiles the catalog, taking built-in expressions from their
-// precompiled table; a team's expressions are type-checked here, so an
-// error names its file (exit 2).
-func newEngine(cat *catalog.Catalog) (*engine.Engine, error) {
+// newEngine compiles the catalog's checks for the given kinds (all when
+// none), taking built-in expressions from their precompiled table; a
+// team's expressions are type-checked here, so an error names its file
+// (exit 2).
+func newEngine(cat *catalog.Catalog, kinds ...audit.Kind) (*engine.Engine, error) {
 	pre, err := checks.Precompiled()
 	if err != nil {
 		return nil, fmt.Errorf("built-in catalog is broken: %w", err)
 	}
-	eng, err := engine.New(cat, engine.WithPrecompiled(pre))
+	eng, err := engine.New(cat, engine.WithPrecompiled(pre), engine.WithKinds(kinds...))
 	if err != nil {
 		return nil, inputErr(err)
 	}

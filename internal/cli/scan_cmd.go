@@ -86,11 +86,11 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	// the network; a broken --checks-dir still ends the scan with exit 2.
 	compile := func() (*engine.Engine, error) {
 		start := time.Now()
-		cat, err := loadCatalog(f.checksDirs)
+		cat, err := loadCatalog(f.checksDirs, f.kinds()...)
 		if err != nil {
 			return nil, err
 		}
-		eng, err := newEngine(cat)
+		eng, err := newEngine(cat, f.kinds()...)
 		log.Debug().Int("checks", len(cat.Checks)).Dur("took", time.Since(start)).Err(err).Msg("catalog compiled")
 		return eng, err
 	}
@@ -157,6 +157,19 @@ func outcome(r *audit.Report) error {
 		return &ExitError{Code: ExitIncomplete, Err: fmt.Errorf("scan incomplete: %d problem(s), first: %s", len(r.Errors), r.Errors[0].Message)}
 	}
 	return nil
+}
+
+// kinds are the asset kinds the sources can produce: only their checks
+// are compiled. No source flag means discovery, which finds engines.
+func (f *scanFlags) kinds() []audit.Kind {
+	var kinds []audit.Kind
+	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.libvirtXML) == 0 {
+		kinds = append(kinds, audit.KindContainer)
+	}
+	if len(f.libvirtXML) > 0 {
+		kinds = append(kinds, audit.KindVM)
+	}
+	return kinds
 }
 
 func (f *scanFlags) gate() (policy.Gate, error) {

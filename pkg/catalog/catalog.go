@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -43,12 +44,29 @@ func (c *Catalog) Check(id string) *audit.Check { return c.byID[id] }
 // file holds exactly one check. label names the tree in error messages.
 // Files are decoded concurrently; the first error in path order wins.
 func Load(fsys fs.FS, label string) (*Catalog, error) {
+	return load(fsys, label, func(string) bool { return true })
+}
+
+// LoadKinds is Load restricted to the files at the root (mitigations) and
+// the top-level directories named after the given kinds (container/,
+// vm/…), so a scan loads only the library it will use.
+func LoadKinds(fsys fs.FS, label string, kinds ...audit.Kind) (*Catalog, error) {
+	return load(fsys, label, func(p string) bool {
+		dir, _, nested := strings.Cut(p, "/")
+		return !nested || slices.Contains(kinds, audit.Kind(dir))
+	})
+}
+
+func load(fsys fs.FS, label string, keep func(path string) bool) (*Catalog, error) {
 	var files []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", path.Join(label, p), err)
 		}
-		if !d.IsDir() && isYAML(p) {
+		if d.IsDir() && p != "." && !keep(p+"/") {
+			return fs.SkipDir
+		}
+		if !d.IsDir() && isYAML(p) && keep(p) {
 			files = append(files, p)
 		}
 		return nil

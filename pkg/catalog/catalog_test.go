@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
 )
 
 const validCheck = `id: T-ONE-001
@@ -116,5 +118,25 @@ func TestChainOrderAndCycles(t *testing.T) {
 	}
 	if _, err := Merge(cat); err == nil || !strings.Contains(err.Error(), "chain cycle") {
 		t.Fatalf("Merge error = %v, want a cycle", err)
+	}
+}
+
+func TestLoadKinds(t *testing.T) {
+	vm := strings.NewReplacer("T-ONE-001", "T-VM-001", "kind: container", "kind: vm").Replace(validCheck)
+	fsys := fstest.MapFS{
+		"container/a.yaml": {Data: []byte(validCheck)},
+		"vm/b.yaml":        {Data: []byte(vm)},
+		MitigationsFile:    {Data: []byte("- {id: m, title: M, kind: container, condition: 'true', factor: 0.5}\n")},
+	}
+	cat, err := LoadKinds(fsys, "lib", audit.KindContainer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat.Checks) != 1 || cat.Checks[0].ID != "T-ONE-001" || len(cat.Mitigations) != 1 {
+		t.Errorf("LoadKinds(container) = %d checks (%v), %d mitigations", len(cat.Checks), cat.Check("T-ONE-001") != nil, len(cat.Mitigations))
+	}
+	all, err := Load(fsys, "lib")
+	if err != nil || len(all.Checks) != 2 {
+		t.Errorf("Load = %v, %v", all, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/google/cel-go/cel"
@@ -21,6 +22,7 @@ type Engine struct {
 	mitigations map[string]*compiledMitigation
 	concurrency int
 	precompiled Precompiled
+	kinds       []audit.Kind // compile only these kinds; all when empty
 	// chainInputs are the ids some chain requires: only their outcomes
 	// are recorded in the `failed` map chains read.
 	chainInputs map[string]bool
@@ -55,6 +57,13 @@ func WithConcurrency(n int) Option {
 	}
 }
 
+// WithKinds compiles only the checks for these asset kinds (a scan of
+// containers need not compile the VM library). Assets of other kinds then
+// get no findings.
+func WithKinds(kinds ...audit.Kind) Option {
+	return func(e *Engine) { e.kinds = kinds }
+}
+
 // New compiles every expression of the catalog. Any expression that does
 // not compile, or a condition that is not boolean, is an error naming the
 // check.
@@ -79,6 +88,9 @@ func New(cat *catalog.Catalog, opts ...Option) (*Engine, error) {
 	ordered, err := cat.ChainOrder()
 	if err != nil {
 		return nil, err
+	}
+	if len(e.kinds) > 0 {
+		ordered = slices.DeleteFunc(ordered, func(c *audit.Check) bool { return !slices.Contains(e.kinds, c.Kind) })
 	}
 	compiled, err := compileAll(ordered, e.concurrency, e.precompiled)
 	if err != nil {
