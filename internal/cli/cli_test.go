@@ -344,3 +344,32 @@ func TestNoConsolePasswordInAnyOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestLibvirtXMLSecure: a console password hidden by the dump is unknown,
+// never "no password"; --libvirt-xml-secure declares the dump complete.
+func TestLibvirtXMLSecure(t *testing.T) {
+	dump := filepath.Join("..", "..", "testdata", "libvirt", "domains", "readonly-dump.xml")
+	status := func(args ...string) audit.Status {
+		code, stdout, stderr := run(t, "", append([]string{"scan", "-o", "json", "--libvirt-xml", dump}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var r audit.Report
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Findings {
+			if f.CheckID == "LV-015" {
+				return f.Status
+			}
+		}
+		t.Fatal("LV-015 not evaluated")
+		return ""
+	}
+	if got := status(); got != audit.StatusUnknown {
+		t.Errorf("without --libvirt-xml-secure LV-015 = %s, want unknown", got)
+	}
+	if got := status("--libvirt-xml-secure"); got != audit.StatusFail {
+		t.Errorf("with --libvirt-xml-secure LV-015 = %s, want fail", got)
+	}
+}

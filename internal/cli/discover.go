@@ -105,7 +105,7 @@ func libvirtCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, e
 	var out []collect.Collector
 	for _, path := range f.libvirtXML {
 		opts := libvirtxml.DefaultOptions()
-		opts.Path, opts.QEMUConfPath = path, f.qemuConf
+		opts.Path, opts.QEMUConfPath, opts.SecureXML = path, f.qemuConf, f.libvirtSecure
 		opts.Logger = log.With().Str("source", libvirtxml.Kind).Logger()
 		c, err := libvirtxml.New(opts)
 		if err != nil {

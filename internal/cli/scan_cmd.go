@@ -16,20 +16,21 @@ import (
 )
 
 type scanFlags struct {
-	dockerHosts  []string
-	all          bool
-	inspectFiles []string
-	libvirtXML   []string
-	qemuConf     string
-	checksDirs   []string
-	outputs      []string
-	color        string
-	showPassed   bool
-	failOn       string
-	maxRisk      float64
-	timeout      time.Duration
-	reqTimeout   time.Duration
-	concurrency  int
+	dockerHosts   []string
+	all           bool
+	inspectFiles  []string
+	libvirtXML    []string
+	libvirtSecure bool
+	qemuConf      string
+	checksDirs    []string
+	outputs       []string
+	color         string
+	showPassed    bool
+	failOn        string
+	maxRisk       float64
+	timeout       time.Duration
+	reqTimeout    time.Duration
+	concurrency   int
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -53,6 +54,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.BoolVar(&f.all, "all", false, "also audit created and exited containers, not only running ones")
 	fl.StringArrayVar(&f.inspectFiles, "inspect", nil, "audit the JSON printed by `docker inspect` in FILE ('-' for stdin) instead of a live daemon (repeatable)")
 	fl.StringArrayVar(&f.libvirtXML, "libvirt-xml", nil, "audit libvirt domain XML: a file, or a directory of *.xml files (repeatable)")
+	fl.BoolVar(&f.libvirtSecure, "libvirt-xml-secure", false, "the --libvirt-xml files were dumped with secrets (virsh dumpxml --security-info): a missing console password means none, not unknown")
 	fl.StringVar(&f.qemuConf, "qemu-conf", "", "the host's qemu.conf, applied to the --libvirt-xml domains (console listen and security defaults)")
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
