@@ -373,3 +373,35 @@ func TestLibvirtXMLSecure(t *testing.T) {
 		t.Errorf("with --libvirt-xml-secure LV-015 = %s, want fail", got)
 	}
 }
+
+func TestScanVMXAndVBox(t *testing.T) {
+	td := filepath.Join("..", "..", "testdata")
+	for _, tt := range []struct {
+		flag, path, platform string
+		want                 int
+	}{
+		{"--vmx", filepath.Join(td, "vmx", "hardened.vmx"), "vmware", ExitOK},
+		{"--vbox", filepath.Join(td, "vbox", "hardened.vbox"), "virtualbox", ExitOK},
+		{"--vmx", filepath.Join(td, "vmx", "walk"), "vmware", ExitIncomplete},
+		{"--vbox", filepath.Join(td, "vbox", "walk"), "virtualbox", ExitIncomplete},
+		{"--vmx", "/nonexistent/x.vmx", "", ExitUsage},
+	} {
+		t.Run(tt.flag+" "+filepath.Base(tt.path), func(t *testing.T) {
+			code, stdout, stderr := run(t, "", "scan", "-o", "json", tt.flag, tt.path)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d: %s", code, tt.want, stderr)
+			}
+			if tt.platform == "" {
+				return
+			}
+			schematest.RequireValidReport(t, []byte(stdout))
+			var r audit.Report
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Assets) == 0 || r.Assets[0].Platform != tt.platform || r.Assets[0].Kind != audit.KindVM {
+				t.Errorf("assets = %+v", r.Assets)
+			}
+		})
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
 	"github.com/isoaudit/isoaudit/pkg/collect/inspectfile"
 	"github.com/isoaudit/isoaudit/pkg/collect/libvirtxml"
+	"github.com/isoaudit/isoaudit/pkg/collect/vbox"
+	"github.com/isoaudit/isoaudit/pkg/collect/vmx"
 )
 
 // buildCollectors turns the source flags into collectors. With no source
@@ -35,14 +37,14 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 		}
 		out = append(out, c)
 	}
-	vms, err := libvirtCollectors(f, log)
+	vms, err := vmCollectors(f, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	out = append(out, vms...)
 	hosts := f.dockerHosts
 	var skipped []audit.Source
-	if len(hosts) == 0 && len(f.inspectFiles) == 0 && len(f.libvirtXML) == 0 {
+	if len(hosts) == 0 && len(f.inspectFiles) == 0 && len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles) == 0 {
 		hosts, skipped = discoverEngines(os.Getenv("DOCKER_HOST"), os.Getenv("XDG_RUNTIME_DIR"))
 	}
 	for _, h := range hosts {
@@ -94,11 +96,12 @@ func discoverEngines(dockerHost, runtimeDir string) ([]string, []audit.Source) {
 	return hosts, skipped
 }
 
-// libvirtCollectors builds one offline collector per --libvirt-xml path,
-// each applying --qemu-conf. Inputs are read here, so an unreadable path
+// vmCollectors builds the offline VM collectors: one per
+// --libvirt-xml path (each applying --qemu-conf), per --vmx and per --vbox
+// path. Inputs are read here, so an unreadable path
 // or one holding no readable domain is a usage error (exit 2); a bad file
 // inside a directory only costs that file (exit 3).
-func libvirtCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, error) {
+func vmCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, error) {
 	if f.qemuConf != "" && len(f.libvirtXML) == 0 {
 		return nil, usageErr("--qemu-conf applies to --libvirt-xml domains; give --libvirt-xml too")
 	}
@@ -110,6 +113,24 @@ func libvirtCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, e
 		c, err := libvirtxml.New(opts)
 		if err != nil {
 			return nil, usageErr("--libvirt-xml %s: %v", path, err)
+		}
+		out = append(out, c)
+	}
+	for _, path := range f.vmxFiles {
+		opts := vmx.DefaultOptions()
+		opts.Path, opts.Logger = path, log.With().Str("source", vmx.Kind).Logger()
+		c, err := vmx.New(opts)
+		if err != nil {
+			return nil, usageErr("--vmx %s: %v", path, err)
+		}
+		out = append(out, c)
+	}
+	for _, path := range f.vboxFiles {
+		opts := vbox.DefaultOptions()
+		opts.Path, opts.Logger = path, log.With().Str("source", vbox.Kind).Logger()
+		c, err := vbox.New(opts)
+		if err != nil {
+			return nil, usageErr("--vbox %s: %v", path, err)
 		}
 		out = append(out, c)
 	}

@@ -21,6 +21,8 @@ type scanFlags struct {
 	inspectFiles  []string
 	libvirtXML    []string
 	libvirtSecure bool
+	vmxFiles      []string
+	vboxFiles     []string
 	qemuConf      string
 	checksDirs    []string
 	outputs       []string
@@ -54,6 +56,8 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.BoolVar(&f.all, "all", false, "also audit created and exited containers, not only running ones")
 	fl.StringArrayVar(&f.inspectFiles, "inspect", nil, "audit the JSON printed by `docker inspect` in FILE ('-' for stdin) instead of a live daemon (repeatable)")
 	fl.StringArrayVar(&f.libvirtXML, "libvirt-xml", nil, "audit libvirt domain XML: a file, or a directory of *.xml files (repeatable)")
+	fl.StringArrayVar(&f.vmxFiles, "vmx", nil, "audit VMware .vmx files: a file, or a directory walked for *.vmx (repeatable)")
+	fl.StringArrayVar(&f.vboxFiles, "vbox", nil, "audit VirtualBox .vbox settings: a file, or a directory walked for *.vbox (repeatable)")
 	fl.BoolVar(&f.libvirtSecure, "libvirt-xml-secure", false, "the --libvirt-xml files were dumped with secrets (virsh dumpxml --security-info): a missing console password means none, not unknown")
 	fl.StringVar(&f.qemuConf, "qemu-conf", "", "the host's qemu.conf, applied to the --libvirt-xml domains (console listen and security defaults)")
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
@@ -165,10 +169,11 @@ func outcome(r *audit.Report) error {
 // are compiled. No source flag means discovery, which finds engines.
 func (f *scanFlags) kinds() []audit.Kind {
 	var kinds []audit.Kind
-	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.libvirtXML) == 0 {
+	vms := len(f.libvirtXML) + len(f.vmxFiles) + len(f.vboxFiles)
+	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || vms == 0 {
 		kinds = append(kinds, audit.KindContainer)
 	}
-	if len(f.libvirtXML) > 0 {
+	if vms > 0 {
 		kinds = append(kinds, audit.KindVM)
 	}
 	return kinds
