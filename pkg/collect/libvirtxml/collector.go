@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
+	"github.com/isoaudit/isoaudit/pkg/collect/files"
 )
 
 // Kind is the source kind reported for this collector.
@@ -59,7 +58,7 @@ func New(opts Options) (*Collector, error) {
 	}
 	c := &Collector{opts: opts, virt: audit.VirtHost{QEMUConf: DefaultQEMUConfig()}}
 	if opts.QEMUConfPath != "" {
-		data, err := readFile(opts.QEMUConfPath, opts.maxBytes())
+		data, err := files.Read(opts.QEMUConfPath, opts.maxBytes())
 		if err != nil {
 			return nil, err
 		}
@@ -167,11 +166,12 @@ func (c *Collector) hostName() string {
 	return filepath.Base(p)
 }
 
-// load reads Path: one file, or every *.xml file under a directory.
+// load reads Path: one file, or every *.xml file under a directory, each
+// real file once (libvirt's autostart/ holds links to the domain files).
 func (c *Collector) load() error {
 	info, err := os.Stat(c.opts.Path)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", c.opts.Path, pathErrorCause(err))
+		return fmt.Errorf("read %s: %w", c.opts.Path, files.PathErrorCause(err))
 	}
 	if !info.IsDir() {
 		p, err := c.parseFile(c.opts.Path)
@@ -181,82 +181,29 @@ func (c *Collector) load() error {
 		c.domains = append(c.domains, domainFile{path: c.opts.Path, parsed: p})
 		return nil
 	}
-	files, err := c.walk()
+	paths, errs, err := files.Walk(c.opts.Path, ".xml")
 	if err != nil {
 		return err
 	}
-	c.parseAll(files)
+	for _, err := range errs {
+		c.fileError(err)
+	}
+	c.parseAll(paths)
 	if len(c.domains) == 0 && len(c.errors) > 0 {
 		return fmt.Errorf("read %s: no domain could be read; %d of %d files failed, first: %s",
-			c.opts.Path, len(c.errors), len(files), c.errors[0].Message)
+			c.opts.Path, len(c.errors), len(paths), c.errors[0].Message)
 	}
-	if len(files) == 0 {
+	if len(paths) == 0 {
 		c.notes = append(c.notes, "no *.xml files found")
 	}
 	return nil
 }
 
-// walk lists the *.xml files under Path in lexical order, each real file
-// once: regular files first, then symbolic links to files not already
-// listed (libvirt's autostart/ holds links to the domain files).
-// Unreadable subdirectories become errors; symbolic links to directories
-// are not followed.
-func (c *Collector) walk() ([]string, error) {
-	var files, links []string
-	err := filepath.WalkDir(c.opts.Path, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil && path == c.opts.Path:
-			return err
-		case err != nil:
-			c.fileError(fmt.Errorf("read %s: %w", path, pathErrorCause(err)))
-			return nil
-		case d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".xml"):
-			return nil
-		case d.Type()&fs.ModeSymlink != 0:
-			links = append(links, path)
-			return nil
-		}
-		files = append(files, path)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", c.opts.Path, pathErrorCause(err))
-	}
-	seen := map[string]bool{}
-	for _, f := range files {
-		seen[realPath(f)] = true
-	}
-	for _, l := range links {
-		info, err := os.Stat(l)
-		switch {
-		case err != nil:
-			c.fileError(fmt.Errorf("read %s: %w", l, pathErrorCause(err)))
-		case info.IsDir():
-		case !seen[realPath(l)]:
-			seen[realPath(l)] = true
-			files = append(files, l)
-		}
-	}
-	return files, nil
-}
-
-// realPath resolves symbolic links; on failure it returns path itself.
-func realPath(path string) string {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return path
-	}
-	if abs, err := filepath.Abs(real); err == nil {
-		return abs
-	}
-	return real
-}
-
 // parseAll parses the files of a directory; a repeated domain name is
 // noted and skipped so asset ids stay unique.
-func (c *Collector) parseAll(files []string) {
+func (c *Collector) parseAll(paths []string) {
 	byName := map[string]string{}
-	for _, f := range files {
+	for _, f := range paths {
 		p, err := c.parseFile(f)
 		switch {
 		case errors.Is(err, errNotDomain):
@@ -277,7 +224,7 @@ func (c *Collector) parseAll(files []string) {
 
 // parseFile reads and decodes one domain file.
 func (c *Collector) parseFile(path string) (*parsed, error) {
-	data, err := readFile(path, c.opts.maxBytes())
+	data, err := files.Read(path, c.opts.maxBytes())
 	if err != nil {
 		return nil, err
 	}
@@ -290,48 +237,4 @@ func (c *Collector) parseFile(path string) (*parsed, error) {
 
 func (c *Collector) fileError(err error) {
 	c.errors = append(c.errors, audit.ScanError{Source: c.Endpoint(), Message: err.Error()})
-}
-
-// readFile returns a regular file's content, refusing more than limit
-// bytes and anything that is not a regular file (a FIFO would block).
-func readFile(path string, limit int64) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("read %s: not a regular file", path)
-	}
-	if info.Size() > limit {
-		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
-	}
-	return data, nil
-}
-
-// pathErrorCause drops the path an *fs.PathError repeats.
-func pathErrorCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func formatSize(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

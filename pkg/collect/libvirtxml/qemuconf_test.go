@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect/files"
 )
 
 func TestParseQEMUConfFixtures(t *testing.T) {
@@ -141,7 +142,7 @@ func TestParseQEMUConfErrors(t *testing.T) {
 
 func mustReadConf(t *testing.T, name string) []byte {
 	t.Helper()
-	data, err := readFile(testdata+"/qemu/"+name, DefaultMaxBytes)
+	data, err := files.Read(testdata+"/qemu/"+name, DefaultMaxBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,7 @@ package vbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
+	"github.com/isoaudit/isoaudit/pkg/collect/files"
 )
 
 // Kind is the source kind reported for this collector.
@@ -101,10 +99,11 @@ func (c *Collector) hostName() string {
 }
 
 // load reads Path: one file, or every *.vbox file under a directory.
+// Backups (.vbox-prev, .vbox-tmp) are not read.
 func (c *Collector) load() error {
 	info, err := os.Stat(c.opts.Path)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", c.opts.Path, pathErrorCause(err))
+		return fmt.Errorf("read %s: %w", c.opts.Path, files.PathErrorCause(err))
 	}
 	if !info.IsDir() {
 		f, err := c.parseFile(c.opts.Path)
@@ -114,82 +113,29 @@ func (c *Collector) load() error {
 		c.machines = append(c.machines, machineFile{path: c.opts.Path, file: f})
 		return nil
 	}
-	files, err := c.walk()
+	paths, errs, err := files.Walk(c.opts.Path, ".vbox")
 	if err != nil {
 		return err
 	}
-	c.parseAll(files)
+	for _, err := range errs {
+		c.fileError(err)
+	}
+	c.parseAll(paths)
 	if len(c.machines) == 0 && len(c.errors) > 0 {
 		return fmt.Errorf("read %s: no machine could be read; %d of %d files failed, first: %s",
-			c.opts.Path, len(c.errors), len(files), c.errors[0].Message)
+			c.opts.Path, len(c.errors), len(paths), c.errors[0].Message)
 	}
-	if len(files) == 0 {
+	if len(paths) == 0 {
 		c.notes = append(c.notes, "no *.vbox files found")
 	}
 	return nil
 }
 
-// walk lists the *.vbox files under Path in lexical order, each real file
-// once: regular files first, then symbolic links to files not already
-// listed. Unreadable subdirectories become errors; symbolic links to
-// directories are not followed. Backups (.vbox-prev, .vbox-tmp) are not
-// read.
-func (c *Collector) walk() ([]string, error) {
-	var files, links []string
-	err := filepath.WalkDir(c.opts.Path, func(path string, d fs.DirEntry, err error) error {
-		switch {
-		case err != nil && path == c.opts.Path:
-			return err
-		case err != nil:
-			c.fileError(fmt.Errorf("read %s: %w", path, pathErrorCause(err)))
-			return nil
-		case d.IsDir() || !strings.EqualFold(filepath.Ext(path), ".vbox"):
-			return nil
-		case d.Type()&fs.ModeSymlink != 0:
-			links = append(links, path)
-			return nil
-		}
-		files = append(files, path)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", c.opts.Path, pathErrorCause(err))
-	}
-	seen := map[string]bool{}
-	for _, f := range files {
-		seen[realPath(f)] = true
-	}
-	for _, l := range links {
-		info, err := os.Stat(l)
-		switch {
-		case err != nil:
-			c.fileError(fmt.Errorf("read %s: %w", l, pathErrorCause(err)))
-		case info.IsDir():
-		case !seen[realPath(l)]:
-			seen[realPath(l)] = true
-			files = append(files, l)
-		}
-	}
-	return files, nil
-}
-
-// realPath resolves symbolic links; on failure it returns path itself.
-func realPath(path string) string {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return path
-	}
-	if abs, err := filepath.Abs(real); err == nil {
-		return abs
-	}
-	return real
-}
-
 // parseAll parses the files of a directory; a repeated machine name is
 // noted and skipped so asset ids stay unique.
-func (c *Collector) parseAll(files []string) {
+func (c *Collector) parseAll(paths []string) {
 	byName := map[string]string{}
-	for _, path := range files {
+	for _, path := range paths {
 		f, err := c.parseFile(path)
 		if err != nil {
 			c.fileError(err)
@@ -207,7 +153,7 @@ func (c *Collector) parseAll(files []string) {
 
 // parseFile reads and decodes one settings file.
 func (c *Collector) parseFile(path string) (*settingsFile, error) {
-	data, err := readFile(path, c.opts.maxBytes())
+	data, err := files.Read(path, c.opts.maxBytes())
 	if err != nil {
 		return nil, err
 	}
@@ -220,48 +166,4 @@ func (c *Collector) parseFile(path string) (*settingsFile, error) {
 
 func (c *Collector) fileError(err error) {
 	c.errors = append(c.errors, audit.ScanError{Source: c.Endpoint(), Message: err.Error()})
-}
-
-// readFile returns a regular file's content, refusing more than limit
-// bytes and anything that is not a regular file (a FIFO would block).
-func readFile(path string, limit int64) ([]byte, error) {
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("read %s: not a regular file", path)
-	}
-	if info.Size() > limit {
-		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, pathErrorCause(err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
-	}
-	return data, nil
-}
-
-// pathErrorCause drops the path an *fs.PathError repeats.
-func pathErrorCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func formatSize(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

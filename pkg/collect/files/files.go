@@ -1,0 +1,117 @@
+package files
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Read returns a regular file's content, refusing more than limit bytes
+// and anything that is not a regular file (a FIFO would block). Errors
+// are one line, "read PATH: cause", and wrap the cause.
+func Read(path string, limit int64) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", path)
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+	}
+	return data, nil
+}
+
+// Walk lists the files under root whose extension is ext (".xml"),
+// compared without regard to case, in lexical order and each real file
+// once: regular files first, then symbolic links to files not already
+// listed. An unreadable subdirectory or a dangling link is one of errs,
+// "read PATH: cause", in walk order; symbolic links to directories are
+// not followed. err is set only when root itself cannot be read.
+func Walk(root, ext string) (files []string, errs []error, err error) {
+	var links []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil && path == root:
+			return err
+		case err != nil:
+			errs = append(errs, fmt.Errorf("read %s: %w", path, PathErrorCause(err)))
+			return nil
+		case d.IsDir() || !strings.EqualFold(filepath.Ext(path), ext):
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			links = append(links, path)
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", root, PathErrorCause(err))
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		seen[realPath(f)] = true
+	}
+	for _, l := range links {
+		info, err := os.Stat(l)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("read %s: %w", l, PathErrorCause(err)))
+		case info.IsDir():
+		case !seen[realPath(l)]:
+			seen[realPath(l)] = true
+			files = append(files, l)
+		}
+	}
+	return files, errs, nil
+}
+
+// realPath resolves symbolic links into an absolute path; on failure it
+// returns path itself.
+func realPath(path string) string {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path
+	}
+	if abs, err := filepath.Abs(real); err == nil {
+		return abs
+	}
+	return real
+}
+
+// PathErrorCause drops the path an *fs.PathError repeats, so that an
+// error message names the path once.
+func PathErrorCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// formatSize spells a limit in MiB when it is a whole number of them,
+// else in bytes.
+func formatSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
