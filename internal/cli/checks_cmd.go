@@ -26,7 +26,7 @@ func newChecksCmd(g *globalFlags, s Streams) *cobra.Command {
 }
 
 func newChecksListCmd(dirs *[]string, s Streams) *cobra.Command {
-	var kind, format string
+	var kind, platform, format string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the checks: id, severity, kind, title",
@@ -36,13 +36,10 @@ func newChecksListCmd(dirs *[]string, s Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			list := cat.Checks
-			if kind != "" {
-				list = nil
-				for _, c := range cat.Checks {
-					if string(c.Kind) == kind {
-						list = append(list, c)
-					}
+			var list []*audit.Check
+			for _, c := range cat.Checks {
+				if (kind == "" || string(c.Kind) == kind) && (platform == "" || (len(c.Platforms) > 0 && c.AppliesTo(platform))) {
+					list = append(list, c)
 				}
 			}
 			switch format {
@@ -57,6 +54,7 @@ func newChecksListCmd(dirs *[]string, s Streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "", "only checks for this asset kind: container, vm, host")
+	cmd.Flags().StringVar(&platform, "platform", "", "only checks narrowed to this platform: libvirt, vmware, virtualbox")
 	cmd.Flags().StringVarP(&format, "output", "o", "table", "output format: table, json")
 	return cmd
 }
@@ -97,6 +95,9 @@ func showCheck(w io.Writer, c *audit.Check) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s\n", c.ID, c.Title)
 	fmt.Fprintf(&b, "severity: %s   kind: %s   tags: %s\n", c.Severity, c.Kind, strings.Join(c.Tags, ", "))
+	if len(c.Platforms) > 0 {
+		fmt.Fprintf(&b, "platforms: %s\n", strings.Join(c.Platforms, ", "))
+	}
 	if c.Deprecated {
 		b.WriteString("DEPRECATED: kept so its id is never reused; it no longer runs.\n")
 	}

@@ -56,9 +56,13 @@ type Fixtures struct {
 // immutable once loaded: evaluating it returns Findings and never changes
 // the Check, so one catalog serves many concurrent evaluations.
 type Check struct {
-	ID          string     `yaml:"id" json:"id"`
-	Title       string     `yaml:"title" json:"title"`
-	Kind        Kind       `yaml:"kind" json:"kind"`
+	ID    string `yaml:"id" json:"id"`
+	Title string `yaml:"title" json:"title"`
+	Kind  Kind   `yaml:"kind" json:"kind"`
+	// Platforms narrows a check to assets of these platforms (libvirt,
+	// vmware, virtualbox…); empty means every platform of its kind. A
+	// check does not run, and reports nothing, on other platforms.
+	Platforms   []string   `yaml:"platforms,omitempty" json:"platforms,omitempty"`
 	Severity    Severity   `yaml:"severity" json:"severity"`
 	Description string     `yaml:"description" json:"description"`
 	Remediation string     `yaml:"remediation" json:"remediation"`
@@ -81,6 +85,19 @@ type Check struct {
 	Deprecated  bool           `yaml:"deprecated,omitempty" json:"deprecated,omitempty"`
 	// Source is the file the check was loaded from (set by the loader).
 	Source string `yaml:"-" json:"source,omitempty"`
+}
+
+// AppliesTo reports whether the check runs on assets of platform p.
+func (c *Check) AppliesTo(p string) bool {
+	if len(c.Platforms) == 0 {
+		return true
+	}
+	for _, x := range c.Platforms {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }
 
 // IsChain reports whether the check combines other checks.

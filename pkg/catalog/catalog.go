@@ -184,6 +184,11 @@ func (c *Catalog) validateReferences() error {
 			if req.Kind != chk.Kind {
 				return fmt.Errorf("load %s: requires %s of kind %s, not %s", chk.Source, r, req.Kind, chk.Kind)
 			}
+			for _, p := range chk.Platforms {
+				if !req.AppliesTo(p) {
+					return fmt.Errorf("load %s: requires %s, which does not run on platform %s", chk.Source, r, p)
+				}
+			}
 		}
 		for _, m := range chk.MitigatedBy {
 			if !mits[m] {

@@ -140,3 +140,16 @@ func TestLoadKinds(t *testing.T) {
 		t.Errorf("Load = %v, %v", all, err)
 	}
 }
+
+func TestChainMustRunOnItsRequirementsPlatforms(t *testing.T) {
+	atomic := strings.Replace(validCheck, "kind: container\n", "kind: container\nplatforms: [docker]\n", 1)
+	chain := strings.NewReplacer("T-ONE-001", "T-CHAIN-001", "kind: container\n", "kind: container\nplatforms: [podman]\n").Replace(validCheck) +
+		"requires: [T-ONE-001]\n"
+	cat, err := Load(fstest.MapFS{"a.yaml": {Data: []byte(atomic)}, "c.yaml": {Data: []byte(chain)}}, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Merge(cat); err == nil || !strings.Contains(err.Error(), "does not run on platform podman") {
+		t.Fatalf("Merge error = %v", err)
+	}
+}

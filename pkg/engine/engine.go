@@ -204,6 +204,9 @@ func (e *Engine) EvaluateAsset(a *audit.Asset) []audit.Finding {
 	vars := activation(a, failed)
 	findings := make([]audit.Finding, 0, len(checks))
 	for _, cc := range checks {
+		if !cc.check.AppliesTo(a.Platform) {
+			continue
+		}
 		f := e.evaluate(cc, a, vars)
 		if f.Status == audit.StatusFail && len(f.Chain) > 0 {
 			f.Evidence = append(f.Evidence, preconditionEvidence(f.Evidence, findings, f.Chain)...)

@@ -69,6 +69,11 @@ func (e *Engine) runFixture(chk *audit.Check, base map[string]any, fx audit.Fixt
 	if err != nil {
 		return nil, err
 	}
+	if !chk.AppliesTo(a.Platform) {
+		// The check does not run on this platform, so it cannot fail there.
+		return &audit.Finding{CheckID: chk.ID, Status: audit.StatusPass,
+			Message: "not applicable to platform " + a.Platform}, nil
+	}
 	for _, f := range e.EvaluateAsset(a) {
 		if f.CheckID == chk.ID {
 			return &f, nil
@@ -102,6 +107,7 @@ func FixtureAsset(kind audit.Kind, base, fixture map[string]any) (*audit.Asset, 
 		if err := remarshal(doc[VarVM], a.VM); err != nil {
 			return nil, fmt.Errorf("fixture vm: %w", err)
 		}
+		a.Platform = a.VM.Platform // checks narrowed to platforms select on it
 	}
 	return a, nil
 }
