@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # live-env.sh — install and start the daemons isoaudit's live tests talk to:
-# dockerd, and Podman's Docker-compatible API service.
+# dockerd, Podman's Docker-compatible API service, and libvirtd (QEMU
+# driver; guests run under TCG when KVM is absent).
 #
 # Idempotent: packages already installed are not reinstalled, a daemon that
 # already answers is left alone. Needs root (apt-get, dockerd).
 #
-#   scripts/live-env.sh           # docker and podman
+#   scripts/live-env.sh           # docker, podman and libvirtd
 #   scripts/live-env.sh --check   # exit 0 if every daemon answers, 1 otherwise
 #   scripts/live-env.sh --image   # also build the local test image; print its name
 set -euo pipefail
@@ -18,6 +19,10 @@ PODMAN_SOCK=/run/podman/podman.sock
 PODMAN_LOG=/var/log/isoaudit-podman.log
 # No systemd here: podman keeps cgroups itself and logs events to a file.
 PODMAN=(podman --cgroup-manager=cgroupfs --events-backend=file)
+LIBVIRT_URI=qemu:///system
+LIBVIRT_SOCK_RO=/var/run/libvirt/libvirt-sock-ro
+LIBVIRTD_LOG=/var/log/isoaudit-libvirtd.log
+VIRTLOGD_LOG=/var/log/isoaudit-virtlogd.log
 
 docker_up() {
 	[ -S "$DOCKER_SOCK" ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1
@@ -109,18 +114,90 @@ test_image() {
 	echo "$TEST_IMAGE"
 }
 
+# fix_kvm_node gives /dev/kvm the owner and mode Debian's udev rules set
+# (root:kvm 0660); no udev runs here. Otherwise libvirt's QEMU probe (run
+# as root) sees KVM while the qemu user cannot open it, so libvirtd
+# re-probes QEMU (about 30 s) on every domain define.
+fix_kvm_node() {
+	if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
+		chgrp kvm /dev/kvm && chmod 0660 /dev/kvm || log "cannot set /dev/kvm to root:kvm 0660"
+	fi
+}
+
+libvirt_up() {
+	[ -S "$LIBVIRT_SOCK_RO" ] && timeout 10 virsh -c "$LIBVIRT_URI" version >/dev/null 2>&1
+}
+
+# alive NAME: a process named NAME runs (zombies of a killed daemon that
+# nobody reaped yet do not count).
+alive() {
+	local pid
+	for pid in $(pgrep -x "$1"); do
+		ps -o stat= -p "$pid" 2>/dev/null | grep -qv '^Z' && return 0
+	done
+	return 1
+}
+
+# start_libvirt runs virtlogd and libvirtd in the background (no systemd
+# here: neither socket activation nor units) and waits until
+# `virsh -c qemu:///system version` answers: at most two starts of
+# libvirtd, 60 s each.
+start_libvirt() {
+	fix_kvm_node
+	if command -v virsh >/dev/null && libvirt_up; then
+		log "libvirtd already answers on $LIBVIRT_URI"
+		return 0
+	fi
+	need_pkgs libvirt-daemon-system qemu-system-x86 libvirt-clients
+	mkdir -p /run/libvirt /var/log/libvirt/qemu
+	fix_kvm_node # the kvm group exists once the packages are installed
+	local attempt i
+	for attempt in 1 2; do
+		# The QEMU driver hands guest consoles and logs to virtlogd.
+		if ! alive virtlogd; then
+			log "starting virtlogd (log: $VIRTLOGD_LOG)"
+			setsid nohup /usr/sbin/virtlogd >>"$VIRTLOGD_LOG" 2>&1 </dev/null &
+			for _ in $(seq 1 20); do [ -S /run/libvirt/virtlogd-sock ] && break; sleep 0.5; done
+		fi
+		if ! alive libvirtd; then
+			log "starting libvirtd (attempt $attempt; log: $LIBVIRTD_LOG)"
+			[ "$attempt" -gt 1 ] || : >"$LIBVIRTD_LOG"
+			setsid nohup /usr/sbin/libvirtd >>"$LIBVIRTD_LOG" 2>&1 </dev/null &
+		fi
+		for i in $(seq 1 60); do
+			if libvirt_up; then
+				log "libvirtd $(virsh -c "$LIBVIRT_URI" version --daemon 2>/dev/null | sed -n 's/^Running against daemon: *//p') is up on $LIBVIRT_URI"
+				return 0
+			fi
+			# A libvirtd that died will not answer: start it again (give
+			# the one just started a few seconds to exec first).
+			if [ "$i" -gt 3 ] && ! alive libvirtd; then
+				log "libvirtd exited; last log lines:"
+				tail -n 20 "$LIBVIRTD_LOG" >&2 || true
+				break
+			fi
+			sleep 1
+		done
+	done
+	log "libvirtd did not answer on $LIBVIRT_URI; last log lines ($LIBVIRTD_LOG):"
+	tail -n 30 "$LIBVIRTD_LOG" >&2 || true
+	timeout 10 virsh -c "$LIBVIRT_URI" version >&2 || true
+	return 1
+}
+
 case "${1:-}" in
 --image)
 	start_docker
 	test_image
 	;;
 --check)
-	docker_up && podman_up
+	docker_up && podman_up && libvirt_up
 	;;
 "")
 	[ "$(id -u)" -eq 0 ] || { log "must run as root"; exit 1; }
 	start_docker
 	start_podman
+	start_libvirt
 	;;
 *)
 	log "unknown argument: $1 (supported: --check, --image)"

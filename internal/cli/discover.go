@@ -13,6 +13,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
 	"github.com/isoaudit/isoaudit/pkg/collect/inspectfile"
+	"github.com/isoaudit/isoaudit/pkg/collect/libvirt"
 	"github.com/isoaudit/isoaudit/pkg/collect/libvirtxml"
 	"github.com/isoaudit/isoaudit/pkg/collect/vbox"
 	"github.com/isoaudit/isoaudit/pkg/collect/vmx"
@@ -44,8 +45,25 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 	out = append(out, vms...)
 	hosts := f.dockerHosts
 	var skipped []audit.Source
-	if len(hosts) == 0 && len(f.inspectFiles) == 0 && len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles) == 0 {
+	uri := f.libvirtURI
+	if f.noSources() {
 		hosts, skipped = discoverEngines(os.Getenv("DOCKER_HOST"), os.Getenv("XDG_RUNTIME_DIR"))
+		if _, err := os.Stat(libvirt.DefaultSocket); err == nil {
+			uri = libvirt.DefaultURI
+		} else {
+			skipped = append(skipped, audit.Source{Kind: libvirt.Kind, Endpoint: libvirt.DefaultURI,
+				Status: audit.SourceSkipped, Error: "no socket at " + libvirt.DefaultSocket})
+		}
+	}
+	if uri != "" {
+		opts := libvirt.DefaultOptions()
+		opts.URI, opts.QEMUConfPath = uri, f.qemuConf
+		opts.Logger = log.With().Str("source", libvirt.Kind).Logger()
+		c, err := libvirt.New(opts)
+		if err != nil {
+			return nil, nil, usageErr("--libvirt-uri %s: %v", uri, err)
+		}
+		out = append(out, c)
 	}
 	for _, h := range hosts {
 		opts := docker.DefaultOptions()
@@ -102,8 +120,8 @@ func discoverEngines(dockerHost, runtimeDir string) ([]string, []audit.Source) {
 // or one holding no readable domain is a usage error (exit 2); a bad file
 // inside a directory only costs that file (exit 3).
 func vmCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, error) {
-	if f.qemuConf != "" && len(f.libvirtXML) == 0 {
-		return nil, usageErr("--qemu-conf applies to --libvirt-xml domains; give --libvirt-xml too")
+	if f.qemuConf != "" && len(f.libvirtXML) == 0 && f.libvirtURI == "" {
+		return nil, usageErr("--qemu-conf applies to libvirt domains; give --libvirt-xml or --libvirt-uri too")
 	}
 	var out []collect.Collector
 	for _, path := range f.libvirtXML {

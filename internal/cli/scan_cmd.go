@@ -21,6 +21,7 @@ type scanFlags struct {
 	inspectFiles  []string
 	libvirtXML    []string
 	libvirtSecure bool
+	libvirtURI    string
 	vmxFiles      []string
 	vboxFiles     []string
 	qemuConf      string
@@ -42,7 +43,8 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 		Short: "Audit containers and VMs for escape risk",
 		Long: "Audit containers and virtual machines for escape risk.\n\n" +
 			"With no source flags, scan audits what it can reach locally: the Docker daemon named by DOCKER_HOST,\n" +
-			"or the default Docker, rootless Docker and Podman sockets, and says which it skipped.",
+			"or the default Docker, rootless Docker and Podman sockets, and the local libvirtd (read-only socket),\n" +
+			"and says which it skipped.",
 		Example: "  isoaudit scan\n" +
 			"  isoaudit scan --all -o table -o json=report.json\n" +
 			"  isoaudit scan --docker-host ssh://ops@node7 --fail-on high\n" +
@@ -56,6 +58,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.BoolVar(&f.all, "all", false, "also audit created and exited containers, not only running ones")
 	fl.StringArrayVar(&f.inspectFiles, "inspect", nil, "audit the JSON printed by `docker inspect` in FILE ('-' for stdin) instead of a live daemon (repeatable)")
 	fl.StringArrayVar(&f.libvirtXML, "libvirt-xml", nil, "audit libvirt domain XML: a file, or a directory of *.xml files (repeatable)")
+	fl.StringVar(&f.libvirtURI, "libvirt-uri", "", "audit the local libvirtd's running and defined domains over its read-only socket (e.g. qemu:///system)")
 	fl.StringArrayVar(&f.vmxFiles, "vmx", nil, "audit VMware .vmx files: a file, or a directory walked for *.vmx (repeatable)")
 	fl.StringArrayVar(&f.vboxFiles, "vbox", nil, "audit VirtualBox .vbox settings: a file, or a directory walked for *.vbox (repeatable)")
 	fl.BoolVar(&f.libvirtSecure, "libvirt-xml-secure", false, "the --libvirt-xml files were dumped with secrets (virsh dumpxml --security-info): a missing console password means none, not unknown")
@@ -170,13 +173,23 @@ func outcome(r *audit.Report) error {
 func (f *scanFlags) kinds() []audit.Kind {
 	var kinds []audit.Kind
 	vms := len(f.libvirtXML) + len(f.vmxFiles) + len(f.vboxFiles)
-	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || vms == 0 {
+	if f.libvirtURI != "" {
+		vms++
+	}
+	discovery := f.noSources()
+	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || discovery {
 		kinds = append(kinds, audit.KindContainer)
 	}
-	if vms > 0 {
+	if vms > 0 || discovery {
 		kinds = append(kinds, audit.KindVM)
 	}
 	return kinds
+}
+
+// noSources reports whether no source flag was given: scan then discovers
+// the local engines and libvirtd.
+func (f *scanFlags) noSources() bool {
+	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles) == 0 && f.libvirtURI == ""
 }
 
 func (f *scanFlags) gate() (policy.Gate, error) {

@@ -93,3 +93,11 @@ func TestContainerCreatedOnly(t *testing.T) {
 		t.Errorf("state %q privileged %v", res.Container.State.Status, res.Container.HostConfig.Privileged)
 	}
 }
+
+func TestLibvirt(t *testing.T) {
+	l := Libvirt(t)
+	v, err := l.ConnectGetLibVersion()
+	if err != nil || v == 0 {
+		t.Fatalf("libvirt version %d, %v", v, err)
+	}
+}

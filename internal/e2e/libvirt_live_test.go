@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	golibvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/isoaudit/isoaudit/checks"
+	"github.com/isoaudit/isoaudit/internal/cli"
+	"github.com/isoaudit/isoaudit/internal/livetest"
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect/libvirt"
+	"github.com/isoaudit/isoaudit/pkg/engine"
+	"github.com/isoaudit/isoaudit/schema/schematest"
+)
+
+// hardenedDomainXML is a tiny TCG guest with no disk, its VNC console on
+// the loopback with a password, no shares and no legacy devices.
+const hardenedDomainXML = `<domain type='qemu'>
+  <name>%s</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1' passwd='i5o-Pw1x'>
+      <listen type='address' address='127.0.0.1'/>
+    </graphics>
+    <memballoon model='none'/>
+  </devices>
+</domain>`
+
+// riskyDomainXML exposes an unauthenticated VNC console to the network,
+// shares the host's / writable in passthrough mode, emulates a floppy
+// drive, disables confinement and passes a raw QEMU argument.
+const riskyDomainXML = `<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>%s</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <cpu mode='host-model'/>
+  <seclabel type='none'/>
+  <devices>
+    <disk type='file' device='floppy'><target dev='fda' bus='fdc'/></disk>
+    <filesystem type='mount' accessmode='passthrough'><source dir='/'/><target dir='hostroot'/></filesystem>
+    <graphics type='vnc' port='-1' autoport='yes' listen='0.0.0.0'>
+      <listen type='address' address='0.0.0.0'/>
+    </graphics>
+  </devices>
+  <qemu:commandline><qemu:arg value='-no-reboot'/></qemu:commandline>
+</domain>`
+
+// TestLiveLibvirtDomains defines a hardened and a risky domain through the
+// read-write socket, collects them through the read-only one with the
+// live collector, and runs the built-in VM checks on them.
+func TestLiveLibvirtDomains(t *testing.T) {
+	rw := livetest.Libvirt(t)
+	suffix := randomHex(t)
+	hardenedName := livetest.NamePrefix + "hardened-" + suffix
+	riskyName := livetest.NamePrefix + "risky-" + suffix
+	hardened := defineDomain(t, rw, fmt.Sprintf(hardenedDomainXML, hardenedName))
+	defineDomain(t, rw, fmt.Sprintf(riskyDomainXML, riskyName))
+	wantHardenedState := "shutoff"
+	start := time.Now()
+	if err := startDomain(rw, hardened, time.Minute); err != nil {
+		t.Logf("hardened domain not started (QEMU cannot run a TCG guest here?): %v", err)
+	} else {
+		wantHardenedState = "running"
+	}
+	t.Logf("start of %s: %s after %s", hardenedName, wantHardenedState, time.Since(start).Round(time.Millisecond))
+
+	c, err := libvirt.New(libvirt.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start = time.Now()
+	b, err := c.Collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("collected %d domains in %s", len(b.Assets), time.Since(start).Round(time.Millisecond))
+	if len(b.Errors) > 0 {
+		t.Errorf("collect errors: %+v", b.Errors)
+	}
+	assets := map[string]*audit.Asset{}
+	for i := range b.Assets {
+		assets[b.Assets[i].Name] = &b.Assets[i]
+	}
+	h, r := assets[hardenedName], assets[riskyName]
+	if h == nil || r == nil {
+		t.Fatalf("defined domains missing from the batch: %d assets, notes %q", len(b.Assets), b.Notes)
+	}
+	for _, a := range []*audit.Asset{h, r} {
+		if a.Kind != audit.KindVM || a.Platform != audit.PlatformLibvirt || a.VM == nil ||
+			!strings.HasPrefix(a.ID, "libvirt://") || !strings.HasSuffix(a.ID, "/"+a.Name) {
+			t.Errorf("asset %s: kind %s platform %s vm %v", a.ID, a.Kind, a.Platform, a.VM != nil)
+		}
+		if !a.Host.Virt.Known || a.Host.Virt.LibvirtVersion == "" || a.Host.Virt.QEMUVersion == "" {
+			t.Errorf("asset %s: virt host %+v", a.ID, a.Host.Virt)
+		}
+	}
+	if h.VM.State != wantHardenedState || r.VM.State != "shutoff" {
+		t.Errorf("states: hardened %q (want %s), risky %q (want shutoff)", h.VM.State, wantHardenedState, r.VM.State)
+	}
+	assertRiskyVM(t, r.VM)
+
+	cat, err := checks.Builtin(audit.KindVM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf := byCheck(eng.EvaluateAsset(r))
+	for _, id := range []string{"LV-007", "LV-013"} {
+		if rf[id].Status != audit.StatusFail {
+			t.Errorf("risky %s = %q, want fail", id, rf[id].Status)
+		}
+	}
+	if s := rf["LV-015"].Status; s != audit.StatusUnknown && s != audit.StatusFail {
+		t.Errorf("risky LV-015 = %q, want unknown (read-only socket hides passwords) or fail", s)
+	}
+	for _, f := range eng.EvaluateAsset(h) {
+		if f.Status != audit.StatusPass {
+			t.Logf("hardened domain: %s (%s) %s", f.CheckID, f.Severity, f.Status)
+		}
+		if f.Status == audit.StatusFail && f.Severity >= audit.SeverityHigh {
+			t.Errorf("hardened domain fails %s (%s): %s", f.CheckID, f.Severity, f.Title)
+		}
+	}
+}
+
+// assertRiskyVM checks the risky domain's VM document.
+func assertRiskyVM(t *testing.T, vm *audit.VM) {
+	t.Helper()
+	var exposed bool
+	for _, cons := range vm.RemoteConsoles {
+		if cons.Exposed {
+			exposed = true
+			if cons.Password != "unknown" {
+				t.Errorf("exposed console password = %q, want unknown through the read-only socket", cons.Password)
+			}
+		}
+	}
+	if !exposed {
+		t.Errorf("no exposed console: %+v", vm.RemoteConsoles)
+	}
+	var rootShare bool
+	for _, s := range vm.Shares {
+		rootShare = rootShare || (s.HostPath == "/" && s.Writable)
+	}
+	if !rootShare {
+		t.Errorf("no writable share of /: %+v", vm.Shares)
+	}
+	var floppy bool
+	for _, d := range vm.Devices {
+		floppy = floppy || d.Class == "floppy"
+	}
+	if !floppy {
+		t.Errorf("no floppy device: %+v", vm.Devices)
+	}
+}
+
+func byCheck(fs []audit.Finding) map[string]audit.Finding {
+	m := make(map[string]audit.Finding, len(fs))
+	for _, f := range fs {
+		m[f.CheckID] = f
+	}
+	return m
+}
+
+func randomHex(t *testing.T) string {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// defineDomain defines a persistent domain; it is destroyed (if running)
+// and undefined when the test ends.
+func defineDomain(t *testing.T, l *golibvirt.Libvirt, xml string) golibvirt.Domain {
+	t.Helper()
+	d, err := l.DomainDefineXML(xml)
+	if err != nil {
+		t.Fatalf("define domain: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = l.DomainDestroy(d)
+		if err := l.DomainUndefineFlags(d, golibvirt.DomainUndefineNvram|golibvirt.DomainUndefineManagedSave); err != nil && !golibvirt.IsNotFound(err) {
+			t.Errorf("undefine %s: %v", d.Name, err)
+		}
+	})
+	return d
+}
+
+// startDomain starts d, bounded by timeout.
+func startDomain(l *golibvirt.Libvirt, d golibvirt.Domain, timeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- l.DomainCreate(d) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("no answer within %s", timeout)
+	}
+}
+
+// TestLiveLibvirtCLI audits the local libvirtd through the CLI: the
+// source is read over the read-only socket and the report validates.
+func TestLiveLibvirtCLI(t *testing.T) {
+	livetest.Libvirt(t)
+	code, stdout, stderr := runCLI(t, "scan", "--libvirt-uri", "qemu:///system", "-o", "json")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	schematest.RequireValidReport(t, []byte(stdout))
+	var r audit.Report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Sources) != 1 || r.Sources[0].Kind != "libvirt" || r.Sources[0].Status != audit.SourceOK {
+		t.Errorf("sources = %+v", r.Sources)
+	}
+}
