@@ -115,3 +115,31 @@ func formatSize(n int64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// Inputs lists what a file collector reads from path: path itself when it
+// is a file (single is true), else the files under it with extension ext
+// as Walk finds them, with Walk's per-file errors.
+func Inputs(path, ext string) (paths []string, single bool, errs []error, err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, false, nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	if !info.IsDir() {
+		return []string{path}, true, nil, nil
+	}
+	paths, errs, err = Walk(path, ext)
+	return paths, false, errs, err
+}
+
+// HostName is the host part of a file collector's asset ids: host when
+// set, else the base name of path made absolute (so "." names its
+// directory).
+func HostName(host, path string) string {
+	if host != "" {
+		return host
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return filepath.Base(path)
+}

@@ -189,3 +189,28 @@ func TestFormatSize(t *testing.T) {
 		eq(t, tt.want, formatSize(tt.n), tt.want)
 	}
 }
+
+func TestInputsAndHostName(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.vmx")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	paths, single, errs, err := Inputs(file, ".vmx")
+	if err != nil || !single || len(paths) != 1 || paths[0] != file || len(errs) != 0 {
+		t.Errorf("Inputs(file) = %v %v %v %v", paths, single, errs, err)
+	}
+	paths, single, _, err = Inputs(dir, ".vmx")
+	if err != nil || single || len(paths) != 1 {
+		t.Errorf("Inputs(dir) = %v %v %v", paths, single, err)
+	}
+	if _, _, _, err := Inputs(filepath.Join(dir, "missing"), ".vmx"); err == nil || !strings.HasPrefix(err.Error(), "read ") {
+		t.Errorf("Inputs(missing) error = %v", err)
+	}
+	if got := HostName("node7", dir); got != "node7" {
+		t.Errorf("HostName with host = %q", got)
+	}
+	if got := HostName("", file); got != "a.vmx" {
+		t.Errorf("HostName from path = %q", got)
+	}
+}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -155,35 +153,22 @@ func (c *Collector) CollectVMs(ctx context.Context) (*Result, error) {
 }
 
 // hostName is the host part of asset ids.
-func (c *Collector) hostName() string {
-	if c.opts.Host != "" {
-		return c.opts.Host
-	}
-	p := c.opts.Path
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	return filepath.Base(p)
-}
+func (c *Collector) hostName() string { return files.HostName(c.opts.Host, c.opts.Path) }
 
 // load reads Path: one file, or every *.xml file under a directory, each
 // real file once (libvirt's autostart/ holds links to the domain files).
 func (c *Collector) load() error {
-	info, err := os.Stat(c.opts.Path)
+	paths, single, errs, err := files.Inputs(c.opts.Path, ".xml")
 	if err != nil {
-		return fmt.Errorf("read %s: %w", c.opts.Path, files.PathErrorCause(err))
+		return err
 	}
-	if !info.IsDir() {
-		p, err := c.parseFile(c.opts.Path)
+	if single {
+		p, err := c.parseFile(paths[0])
 		if err != nil {
 			return err
 		}
-		c.domains = append(c.domains, domainFile{path: c.opts.Path, parsed: p})
+		c.domains = append(c.domains, domainFile{path: paths[0], parsed: p})
 		return nil
-	}
-	paths, errs, err := files.Walk(c.opts.Path, ".xml")
-	if err != nil {
-		return err
 	}
 	for _, err := range errs {
 		c.fileError(err)

@@ -3,8 +3,6 @@ package vbox
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -87,35 +85,22 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 
 // hostName is the host part of asset ids: Options.Host, else the base
 // name of Path.
-func (c *Collector) hostName() string {
-	if c.opts.Host != "" {
-		return c.opts.Host
-	}
-	p := c.opts.Path
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	return filepath.Base(p)
-}
+func (c *Collector) hostName() string { return files.HostName(c.opts.Host, c.opts.Path) }
 
 // load reads Path: one file, or every *.vbox file under a directory.
 // Backups (.vbox-prev, .vbox-tmp) are not read.
 func (c *Collector) load() error {
-	info, err := os.Stat(c.opts.Path)
+	paths, single, errs, err := files.Inputs(c.opts.Path, ".vbox")
 	if err != nil {
-		return fmt.Errorf("read %s: %w", c.opts.Path, files.PathErrorCause(err))
+		return err
 	}
-	if !info.IsDir() {
-		f, err := c.parseFile(c.opts.Path)
+	if single {
+		f, err := c.parseFile(paths[0])
 		if err != nil {
 			return err
 		}
-		c.machines = append(c.machines, machineFile{path: c.opts.Path, file: f})
+		c.machines = append(c.machines, machineFile{path: paths[0], file: f})
 		return nil
-	}
-	paths, errs, err := files.Walk(c.opts.Path, ".vbox")
-	if err != nil {
-		return err
 	}
 	for _, err := range errs {
 		c.fileError(err)

@@ -3,7 +3,6 @@ package vmx
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,34 +85,21 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 }
 
 // hostName is the host part of asset ids.
-func (c *Collector) hostName() string {
-	if c.opts.Host != "" {
-		return c.opts.Host
-	}
-	p := c.opts.Path
-	if abs, err := filepath.Abs(p); err == nil {
-		p = abs
-	}
-	return filepath.Base(p)
-}
+func (c *Collector) hostName() string { return files.HostName(c.opts.Host, c.opts.Path) }
 
 // load reads Path: one file, or every *.vmx file under a directory.
 func (c *Collector) load() error {
-	info, err := os.Stat(c.opts.Path)
+	paths, single, errs, err := files.Inputs(c.opts.Path, ".vmx")
 	if err != nil {
-		return fmt.Errorf("read %s: %w", c.opts.Path, files.PathErrorCause(err))
+		return err
 	}
-	if !info.IsDir() {
-		cfg, err := c.parseFile(c.opts.Path)
+	if single {
+		cfg, err := c.parseFile(paths[0])
 		if err != nil {
 			return err
 		}
-		c.add(c.opts.Path, cfg)
+		c.add(paths[0], cfg)
 		return nil
-	}
-	paths, errs, err := files.Walk(c.opts.Path, ".vmx")
-	if err != nil {
-		return err
 	}
 	for _, err := range errs {
 		c.fileError(err)
