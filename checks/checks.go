@@ -1,6 +1,7 @@
 // Package checks embeds isoaudit's built-in check library: one YAML file
 // per check under container/ and vm/ (libvirt domains; later host/), plus
-// mitigations.yaml. checks/README.md documents the format and the
+// mitigations.yaml, and the vulnerability tables under advisories/ that
+// generate the CVE-* checks (pkg/advisory). checks/README.md documents the format and the
 // container and host fields, docs/vm-document.md the vm document.
 package checks
 
@@ -8,7 +9,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 
+	"github.com/isoaudit/isoaudit/pkg/advisory"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/catalog"
 	"github.com/isoaudit/isoaudit/pkg/engine"
@@ -16,6 +19,12 @@ import (
 
 //go:embed container vm mitigations.yaml
 var files embed.FS
+
+// advisories holds the vulnerability tables (advisories/*.yaml) that
+// generate the CVE-* checks.
+//
+//go:embed advisories
+var advisories embed.FS
 
 // baseline is the document check fixtures are merged over.
 //
@@ -35,7 +44,36 @@ func Builtin(kinds ...audit.Kind) (*catalog.Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load built-in checks: %w", err)
 	}
-	return catalog.Merge(cat)
+	adv, err := AdvisoryChecks(kinds...)
+	if err != nil {
+		return nil, fmt.Errorf("load built-in checks: %w", err)
+	}
+	return catalog.Merge(cat, adv)
+}
+
+// AdvisoryTables returns the embedded vulnerability tables.
+func AdvisoryTables() ([]*advisory.Table, error) {
+	sub, err := fs.Sub(advisories, "advisories")
+	if err != nil {
+		return nil, err
+	}
+	return advisory.Load(sub, "checks/advisories")
+}
+
+// AdvisoryChecks returns the checks the embedded tables generate, for the
+// given kinds (all when none is given).
+func AdvisoryChecks(kinds ...audit.Kind) (*catalog.Catalog, error) {
+	tables, err := AdvisoryTables()
+	if err != nil {
+		return nil, err
+	}
+	keep := tables[:0]
+	for _, t := range tables {
+		if len(kinds) == 0 || slices.Contains(kinds, t.Kind) {
+			keep = append(keep, t)
+		}
+	}
+	return catalog.FromChecks("checks/advisories", advisory.Checks(keep...))
 }
 
 // precompiled is the built-in library's expressions, type-checked and

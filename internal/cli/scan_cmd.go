@@ -10,6 +10,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/internal/version"
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
 	"github.com/isoaudit/isoaudit/pkg/policy"
 	"github.com/isoaudit/isoaudit/pkg/scan"
@@ -25,6 +26,7 @@ type scanFlags struct {
 	vmxFiles      []string
 	vboxFiles     []string
 	qemuConf      string
+	hvVersions    []string
 	checksDirs    []string
 	outputs       []string
 	color         string
@@ -63,6 +65,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.StringArrayVar(&f.vboxFiles, "vbox", nil, "audit VirtualBox .vbox settings: a file, or a directory walked for *.vbox (repeatable)")
 	fl.BoolVar(&f.libvirtSecure, "libvirt-xml-secure", false, "the --libvirt-xml files were dumped with secrets (virsh dumpxml --security-info): a missing console password means none, not unknown")
 	fl.StringVar(&f.qemuConf, "qemu-conf", "", "the host's qemu.conf, applied to the --libvirt-xml domains (console listen and security defaults)")
+	fl.StringArrayVar(&f.hvVersions, "hypervisor-version", nil, "PRODUCT=VERSION of the hypervisor running the offline VMs whose files do not say (no vmware.log / Logs/VBox.log beside them), for the CVE-* advisory checks: qemu, vmware-workstation, vmware-fusion, vmware-esxi (8.0.BUILD), virtualbox (repeatable, one per platform)")
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")
@@ -103,6 +106,10 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		log.Debug().Int("checks", len(cat.Checks)).Dur("took", time.Since(start)).Err(err).Msg("catalog compiled")
 		return eng, err
 	}
+	hypervisors, err := hvversion.ParseAssumptions(f.hvVersions)
+	if err != nil {
+		return usageErr("%s", err)
+	}
 	profile, err := policy.BuiltinProfile("default")
 	if err != nil {
 		return err
@@ -127,7 +134,8 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	start := time.Now()
 	rep, err := scan.Run(ctx, scan.Config{
 		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
-		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
+		Hypervisors: hypervisors,
+		Tool:        audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
 	})
 	if err != nil {
 		var exit *ExitError

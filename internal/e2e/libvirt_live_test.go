@@ -17,6 +17,7 @@ import (
 	"github.com/isoaudit/isoaudit/internal/livetest"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect/libvirt"
+	"github.com/isoaudit/isoaudit/pkg/collect/pkgdb"
 	"github.com/isoaudit/isoaudit/pkg/engine"
 	"github.com/isoaudit/isoaudit/schema/schematest"
 )
@@ -127,6 +128,7 @@ func TestLiveLibvirtDomains(t *testing.T) {
 			t.Errorf("risky %s = %q, want fail", id, rf[id].Status)
 		}
 	}
+	assertQEMUAdvisories(t, eng, r)
 	if s := rf["LV-015"].Status; s != audit.StatusUnknown && s != audit.StatusFail {
 		t.Errorf("risky LV-015 = %q, want unknown (read-only socket hides passwords) or fail", s)
 	}
@@ -137,6 +139,35 @@ func TestLiveLibvirtDomains(t *testing.T) {
 		if f.Status == audit.StatusFail && f.Severity >= audit.SeverityHigh {
 			t.Errorf("hardened domain fails %s (%s): %s", f.CheckID, f.Severity, f.Title)
 		}
+	}
+}
+
+// assertQEMUAdvisories checks the patch-level facts of a live domain and
+// VENOM's two conditions on its real document: the risky domain has a
+// floppy drive; this machine's QEMU is far newer than the fix, so
+// CVE-QEMU-001 passes, and the same document on a QEMU before 2.3.1 fails
+// critical with both the version and the floppy as evidence.
+func assertQEMUAdvisories(t *testing.T, eng *engine.Engine, a *audit.Asset) {
+	t.Helper()
+	hv := a.VM.Hypervisor
+	if hv.Product != "qemu" || hv.Version != a.Host.Virt.QEMUVersion || hv.VersionSource != "libvirt" {
+		t.Errorf("hypervisor %+v, want product qemu, version %q from libvirt", hv, a.Host.Virt.QEMUVersion)
+	}
+	if want := pkgdb.Package("/", libvirt.QEMUPackages...); hv.Package != want || a.Host.Virt.QEMUPackage != want {
+		t.Errorf("QEMU package %q (host.virt %q), want %q from this machine's dpkg database", hv.Package, a.Host.Virt.QEMUPackage, want)
+	}
+	t.Logf("QEMU %s, package %q", hv.Version, hv.Package)
+	if f := byCheck(eng.EvaluateAsset(a))["CVE-QEMU-001"]; f.Status != audit.StatusPass {
+		t.Errorf("CVE-QEMU-001 on QEMU %s = %s, want pass (fixed in 2.3.1)", hv.Version, f.Status)
+	}
+	old := *a
+	vm := *a.VM
+	vm.Hypervisor.Version, vm.Hypervisor.Package = "2.2.0", ""
+	old.VM = &vm
+	f := byCheck(eng.EvaluateAsset(&old))["CVE-QEMU-001"]
+	if f.Status != audit.StatusFail || f.Severity != audit.SeverityCritical || len(f.Evidence) != 2 ||
+		!strings.Contains(fmt.Sprint(f.Evidence[0].Actual), "2.2.0") || !strings.Contains(fmt.Sprint(f.Evidence[1].Actual), "floppy") {
+		t.Errorf("CVE-QEMU-001 on QEMU 2.2.0 with a floppy = %s %s, evidence %+v; want critical fail naming both", f.Status, f.Severity, f.Evidence)
 	}
 }
 

@@ -11,8 +11,13 @@ type VirtHost struct {
 	Known bool `json:"known" cel:"known"`
 	// LibvirtVersion and QEMUVersion are as the daemon reports them
 	// ("10.0.0", "8.2.2"), "" when unknown (offline files).
-	LibvirtVersion string     `json:"libvirt_version" cel:"libvirt_version"`
-	QEMUVersion    string     `json:"qemu_version" cel:"qemu_version"`
+	LibvirtVersion string `json:"libvirt_version" cel:"libvirt_version"`
+	QEMUVersion    string `json:"qemu_version" cel:"qemu_version"`
+	// QEMUPackage and LibvirtPackage are the distribution packages
+	// ("debian-12:1:7.2+dfsg-7+deb12u18") when the daemon runs on the
+	// scanning machine and its package database was read, else "".
+	QEMUPackage    string     `json:"qemu_package" cel:"qemu_package"`
+	LibvirtPackage string     `json:"libvirt_package" cel:"libvirt_package"`
 	QEMUConf       QEMUConfig `json:"qemu_conf" cel:"qemu_conf"`
 }
 

@@ -157,6 +157,24 @@ type VMHypervisor struct {
 	// HardwareVersion is the platform's virtual hardware version (VMware
 	// virtualHW.version), "" when the platform has none.
 	HardwareVersion string `json:"hardware_version" cel:"hardware_version"`
+	// Product is the hypervisor product that runs the VM, as the advisory
+	// tables key it: "qemu", "vmware-workstation", "vmware-fusion",
+	// "vmware-esxi", "virtualbox"; "" when the source does not say (a
+	// .vmx without its vmware.log).
+	Product string `json:"product" cel:"product"`
+	// Version is the product's upstream version ("7.2.0", "17.5.0",
+	// "7.0.14"); for ESXi "<major>.<minor>.<build>" ("8.0.24585383"),
+	// since ESXi patches are told apart by build. "" when unknown.
+	Version string `json:"version" cel:"version"`
+	// Package is the distribution package the product came from, as
+	// "<release>:<package version>" ("debian-12:1:7.2+dfsg-7+deb12u18"),
+	// "" when unknown: distributions backport fixes without changing the
+	// upstream version.
+	Package string `json:"package" cel:"package"`
+	// VersionSource says where Version was read: "libvirt" (the daemon's
+	// connectGetVersion), "vmware.log", "VBox.log", "flag"
+	// (--hypervisor-version); "" when unknown.
+	VersionSource string `json:"version_source" cel:"version_source"`
 }
 
 // VMConsole is one remote display server of the VM.

@@ -131,6 +131,26 @@ func loadFile(fsys fs.FS, label, p string) (*audit.Check, []*audit.Mitigation, e
 	return chk, nil, nil
 }
 
+// FromChecks returns a catalog of checks built in code (the advisory
+// tables generate theirs), validated like loaded ones; label names their
+// origin in errors when a check has no Source.
+func FromChecks(label string, checks []*audit.Check) (*Catalog, error) {
+	c := &Catalog{byID: map[string]*audit.Check{}}
+	for _, chk := range checks {
+		if chk.Source == "" {
+			chk.Source = label
+		}
+		if err := validateCheck(chk); err != nil {
+			return nil, fmt.Errorf("load %s: %w", chk.Source, err)
+		}
+		if err := c.add(chk); err != nil {
+			return nil, err
+		}
+	}
+	c.sort()
+	return c, nil
+}
+
 // Merge returns a catalog holding the checks and mitigations of all the
 // given catalogs; a duplicate id across them is an error naming both files.
 func Merge(cats ...*Catalog) (*Catalog, error) {

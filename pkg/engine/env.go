@@ -12,6 +12,7 @@ import (
 	"github.com/google/cel-go/common/types/traits"
 	"github.com/google/cel-go/ext"
 
+	"github.com/isoaudit/isoaudit/pkg/advisory"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 )
 
@@ -76,6 +77,11 @@ func library() []cel.EnvOption {
 			cel.Overload("intersect_list_string_list_string",
 				[]*cel.Type{cel.ListType(cel.StringType), cel.ListType(cel.StringType)}, cel.ListType(cel.StringType),
 				cel.BinaryBinding(intersect))),
+		cel.Function("advisoryStatus",
+			cel.Overload("advisory_status",
+				[]*cel.Type{cel.StringType, cel.StringType, cel.StringType,
+					cel.MapType(cel.StringType, cel.ListType(cel.StringType)), cel.MapType(cel.StringType, cel.StringType)},
+				cel.StringType, cel.FunctionBinding(advisoryStatus))),
 		cel.Function("pathOverlapsAny",
 			cel.Overload("path_overlaps_any_string_list", []*cel.Type{cel.StringType, cel.ListType(cel.StringType)}, cel.BoolType,
 				cel.BinaryBinding(stringList(func(p string, set []string) bool {
@@ -87,6 +93,48 @@ func library() []cel.EnvOption {
 					return false
 				})))),
 	}
+}
+
+// advisoryStatus is advisory.Status over CEL values: it looks up only the
+// product's ranges and the release's fixed version in the (constant)
+// maps, without converting them.
+func advisoryStatus(args ...ref.Val) ref.Val {
+	var str [3]string
+	for i := range str {
+		s, ok := args[i].Value().(string)
+		if !ok {
+			return types.NewErr("advisoryStatus: argument %d is not a string", i+1)
+		}
+		str[i] = s
+	}
+	affected, ok1 := args[3].(traits.Mapper)
+	fixed, ok2 := args[4].(traits.Mapper)
+	if !ok1 || !ok2 {
+		return types.NewErr("advisoryStatus: ranges and fixed versions must be maps")
+	}
+	var ranges []string
+	lv, known := affected.Find(types.String(str[0]))
+	if known {
+		l, ok := lv.(traits.Lister)
+		if !ok {
+			return types.NewErr("advisoryStatus: ranges of %q are not a list", str[0])
+		}
+		for it := l.Iterator(); it.HasNext() == types.True; {
+			r, ok := it.Next().Value().(string)
+			if !ok {
+				return types.NewErr("advisoryStatus: a range of %q is not a string", str[0])
+			}
+			ranges = append(ranges, r)
+		}
+	}
+	return types.String(advisory.Decide(str[0], str[1], str[2], ranges, known, func(release string) (string, bool) {
+		v, ok := fixed.Find(types.String(release))
+		if !ok {
+			return "", false
+		}
+		s, ok := v.Value().(string)
+		return s, ok
+	}))
 }
 
 // PathCovers reports whether parent is child or an ancestor directory of

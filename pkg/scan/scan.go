@@ -13,6 +13,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
+	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
 	"github.com/isoaudit/isoaudit/pkg/policy"
 	"github.com/isoaudit/isoaudit/pkg/score"
@@ -31,7 +32,11 @@ type Config struct {
 	Compile func() (*engine.Engine, error)
 	Weights score.Weights
 	Gate    policy.Gate
-	Tool    audit.Tool
+	// Hypervisors are the operator's --hypervisor-version assumptions per
+	// VM platform: they fill the product and version of VMs whose source
+	// did not say (offline files without their logs).
+	Hypervisors map[string]hvversion.Release
+	Tool        audit.Tool
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -74,6 +79,9 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 		compiled <- nil
 	}
 	assets := collectAll(collectCtx, cfg, r)
+	for i := range assets {
+		hvversion.Assume(assets[i].VM, cfg.Hypervisors)
+	}
 	if err := <-compiled; err != nil {
 		return nil, err
 	}

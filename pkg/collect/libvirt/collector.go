@@ -15,6 +15,14 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/files"
 	"github.com/isoaudit/isoaudit/pkg/collect/libvirtxml"
+	"github.com/isoaudit/isoaudit/pkg/collect/pkgdb"
+)
+
+// QEMUPackages and LibvirtPackages are the Debian/Ubuntu packages that
+// install the QEMU system emulator and libvirtd, in preference order.
+var (
+	QEMUPackages    = []string{"qemu-system-x86", "qemu-system-arm", "qemu-system-misc", "qemu-kvm"}
+	LibvirtPackages = []string{"libvirt-daemon", "libvirt-daemon-system"}
 )
 
 // Kind is the source kind reported for this collector.
@@ -169,6 +177,12 @@ func (s *scan) readHost(ctx context.Context) (audit.VirtHost, string, error) {
 	if q := s.c.qemuConf; q != nil {
 		virt.QEMUConf = *q
 	}
+	if s.c.opts.PackageRoot != "" {
+		// The daemon is on this machine: its packages say which
+		// distribution fixes the upstream version number hides.
+		virt.QEMUPackage = pkgdb.Package(s.c.opts.PackageRoot, QEMUPackages...)
+		virt.LibvirtPackage = pkgdb.Package(s.c.opts.PackageRoot, LibvirtPackages...)
+	}
 	if strings.TrimSpace(host) == "" {
 		host, _ = os.Hostname()
 	}
@@ -229,6 +243,10 @@ func (s *scan) add(id, name, xml, state string, virt audit.VirtHost) {
 		s.errs = append(s.errs, audit.ScanError{Source: s.c.endpoint, AssetID: id,
 			Message: fmt.Sprintf("parse domain %s: %s", name, err)})
 		return
+	}
+	if vm.Hypervisor.Product == "qemu" && virt.QEMUVersion != "" {
+		vm.Hypervisor.Version, vm.Hypervisor.VersionSource = virt.QEMUVersion, "libvirt"
+		vm.Hypervisor.Package = virt.QEMUPackage
 	}
 	s.assets = append(s.assets, audit.Asset{
 		ID:       id,

@@ -35,6 +35,11 @@ type Options struct {
 	// QEMUConfPath is the host's qemu.conf, read once by New; "" when not
 	// given (host defaults that decide a VM setting are then unknown).
 	QEMUConfPath string
+	// PackageRoot is the root filesystem whose os-release and dpkg
+	// database describe libvirtd's host ("/": the socket is local), so
+	// QEMU and libvirt advisories see the distribution's backported
+	// fixes; "" skips reading them.
+	PackageRoot string
 	// Logger receives debug records; it never receives secret values.
 	Logger zerolog.Logger
 }
@@ -48,6 +53,7 @@ func DefaultOptions() Options {
 		Socket:         DefaultSocket,
 		Concurrency:    8,
 		RequestTimeout: 30 * time.Second,
+		PackageRoot:    "/",
 		Logger:         zerolog.Nop(),
 	}
 }

@@ -251,7 +251,11 @@ func (d *domain) devices() []audit.VMDevice {
 		add("smartcard", "", smartcardMode(s))
 	}
 	for _, v := range d.Devices.Videos {
-		add("video", v.Model.Type, "")
+		backend := "" // QEMU's built-in device model
+		if v.Driver != nil && v.Driver.Name == "vhostuser" {
+			backend = "vhostuser" // rendered by an external vhost-user-gpu process
+		}
+		add("video", v.Model.Type, backend)
 	}
 	for _, t := range d.Devices.TPMs {
 		add("tpm", t.Model, tpmBackend(t.Backend))

@@ -104,6 +104,10 @@ type domain struct {
 
 func (d *domain) hypervisor() audit.VMHypervisor {
 	h := audit.VMHypervisor{Type: d.Type, Emulator: d.Devices.Emulator}
+	if d.Type == "kvm" || d.Type == "qemu" {
+		// Both run the QEMU device models; KVM only accelerates the CPU.
+		h.Product = "qemu"
+	}
 	if d.OS != nil && d.OS.Type != nil {
 		h.Machine, h.Arch = d.OS.Type.Machine, d.OS.Type.Arch
 	}

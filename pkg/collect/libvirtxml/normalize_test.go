@@ -61,7 +61,7 @@ func TestNormalizeFixtures(t *testing.T) {
 			eq(t, "identity", []string{vm.Platform, vm.Name, vm.UUID, vm.State},
 				[]string{"libvirt", "hardened", "6f1a0c6e-3b2d-4c5e-9a7b-1d2e3f405162", ""})
 			eq(t, "hypervisor", vm.Hypervisor, audit.VMHypervisor{Type: "kvm", Emulator: "/usr/bin/qemu-system-x86_64",
-				Machine: "pc-q35-8.2", Arch: "x86_64"})
+				Machine: "pc-q35-8.2", Arch: "x86_64", Product: "qemu"})
 			eq(t, "consoles", vm.RemoteConsoles, []audit.VMConsole{{Type: "vnc", Listen: []string{"127.0.0.1"},
 				ListenSource: "vm", AutoPort: true, Exposure: "loopback", Password: "set", Auth: "password", TLS: "unknown"}})
 			eq(t, "shares", vm.Shares, []audit.VMShare{})

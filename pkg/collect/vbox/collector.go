@@ -3,12 +3,14 @@ package vbox
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/files"
+	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 )
 
 // Kind is the source kind reported for this collector.
@@ -67,6 +69,9 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	prefix := "virtualbox://" + c.hostName() + "/"
 	for _, mf := range c.machines {
 		vm := normalize(mf.file)
+		if r, ok := hvversion.VBoxLog(filepath.Dir(mf.path)); ok {
+			r.Apply(vm)
+		}
 		batch.Assets = append(batch.Assets, audit.Asset{
 			ID:       prefix + vm.Name,
 			Name:     vm.Name,

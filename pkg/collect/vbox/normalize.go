@@ -118,7 +118,7 @@ func normalize(f *settingsFile) *audit.VM {
 }
 
 func (m *machineView) hypervisor() audit.VMHypervisor {
-	h := audit.VMHypervisor{Type: "virtualbox", Machine: "PIIX3", Arch: "x86"}
+	h := audit.VMHypervisor{Type: "virtualbox", Product: "virtualbox", Machine: "PIIX3", Arch: "x86"}
 	chipset := m.hw.Chipset
 	if p := m.Platform; p != nil {
 		if p.Architecture != "" {

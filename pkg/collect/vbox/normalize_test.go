@@ -41,7 +41,7 @@ func hw(version, inner string) *audit.VM {
 func TestIdentityAndDefaults(t *testing.T) {
 	vm := hw("1.19-linux", "")
 	eq(t, "identity", []string{vm.Platform, vm.Name, vm.UUID, vm.State}, []string{"virtualbox", "t", "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9", ""})
-	eq(t, "hypervisor", vm.Hypervisor, audit.VMHypervisor{Type: "virtualbox", Machine: "PIIX3", Arch: "x86"})
+	eq(t, "hypervisor", vm.Hypervisor, audit.VMHypervisor{Type: "virtualbox", Product: "virtualbox", Machine: "PIIX3", Arch: "x86"})
 	eq(t, "clipboard", vm.Clipboard, audit.VMDataPath{Mode: "disabled", Via: []string{"Hardware/Clipboard/@mode (absent: Disabled)"}})
 	eq(t, "dnd", vm.DragAndDrop, audit.VMDataPath{Mode: "disabled", Via: []string{"Hardware/DragAndDrop/@mode (absent: Disabled)"}})
 	eq(t, "file transfer", vm.FileTransfer.Mode, "disabled")

@@ -10,6 +10,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/files"
+	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 )
 
 // Kind is the source kind reported for this collector.
@@ -68,6 +69,9 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 		Errors: slices.Clone(c.errors), Notes: slices.Clone(c.notes)}
 	for _, f := range c.files {
 		vm, _ := Normalize(f.cfg, Context{FallbackName: f.name})
+		if r, ok := hvversion.VMwareLog(filepath.Dir(f.path)); ok {
+			r.Apply(vm)
+		}
 		b.Assets = append(b.Assets, audit.Asset{
 			ID:       f.id,
 			Name:     vm.Name,
