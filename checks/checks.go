@@ -17,7 +17,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/engine"
 )
 
-//go:embed container vm mitigations.yaml
+//go:embed container vm host mitigations.yaml
 var files embed.FS
 
 // advisories holds the vulnerability tables (advisories/*.yaml) that

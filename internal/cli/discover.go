@@ -58,6 +58,10 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 	if uri != "" {
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath = uri, f.qemuConf
+		if opts.QEMUConfPath == "" && readable(libvirt.DefaultQEMUConf) {
+			// The socket is local, so is the driver's configuration.
+			opts.QEMUConfPath = libvirt.DefaultQEMUConf
+		}
 		opts.Logger = log.With().Str("source", libvirt.Kind).Logger()
 		c, err := libvirt.New(opts)
 		if err != nil {
@@ -153,4 +157,15 @@ func vmCollectors(f *scanFlags, log zerolog.Logger) ([]collect.Collector, error)
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// readable reports whether path is a regular file this process can open.
+func readable(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
 }

@@ -191,6 +191,9 @@ func (f *scanFlags) kinds() []audit.Kind {
 	if vms > 0 || discovery {
 		kinds = append(kinds, audit.KindVM)
 	}
+	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery {
+		kinds = append(kinds, audit.KindHost) // the libvirt host asset (qemu.conf)
+	}
 	return kinds
 }
 

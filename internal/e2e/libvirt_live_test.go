@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -263,4 +265,56 @@ func TestLiveLibvirtCLI(t *testing.T) {
 	if len(r.Sources) != 1 || r.Sources[0].Kind != "libvirt" || r.Sources[0].Status != audit.SourceOK {
 		t.Errorf("sources = %+v", r.Sources)
 	}
+	// The machine's own qemu.conf (read from /etc/libvirt when readable)
+	// is the libvirt host asset; a stock file confines QEMU.
+	host := qcFindings(t, &r)
+	if host["QC-001"] != audit.StatusPass || host["QC-003"] != audit.StatusPass {
+		t.Errorf("stock qemu.conf: QC-001 %s, QC-003 %s; want pass", host["QC-001"], host["QC-003"])
+	}
+
+	// A qemu.conf that unconfines QEMU and runs it as root fails both.
+	conf := filepath.Join(t.TempDir(), "qemu.conf")
+	if err := os.WriteFile(conf, []byte("security_driver = \"none\"\nuser = \"root\"\ngroup = \"root\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, "scan", "--libvirt-uri", "qemu:///system", "--qemu-conf", conf, "-o", "json", "--fail-on", "critical")
+	if code != cli.ExitGate {
+		t.Fatalf("exit %d (want %d, the gate): %s", code, cli.ExitGate, stderr)
+	}
+	r = audit.Report{}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	host = qcFindings(t, &r)
+	if host["QC-001"] != audit.StatusFail || host["QC-003"] != audit.StatusFail {
+		t.Errorf("risky qemu.conf: QC-001 %s, QC-003 %s; want fail", host["QC-001"], host["QC-003"])
+	}
+}
+
+// qcFindings returns the status of each QC-* check on the report's one
+// libvirt host asset.
+func qcFindings(t *testing.T, r *audit.Report) map[string]audit.Status {
+	t.Helper()
+	var hostID string
+	for _, a := range r.Assets {
+		if a.Kind == audit.KindHost && a.Platform == audit.PlatformLibvirt {
+			if hostID != "" {
+				t.Errorf("two libvirt host assets: %s and %s", hostID, a.ID)
+			}
+			hostID = a.ID
+		}
+	}
+	if hostID == "" {
+		t.Fatalf("no libvirt host asset among %d assets", len(r.Assets))
+	}
+	out := map[string]audit.Status{}
+	for _, f := range r.Findings {
+		if f.AssetID == hostID {
+			out[f.CheckID] = f.Status
+		}
+	}
+	if len(out) != 16 {
+		t.Errorf("%d findings on %s, want the 16 QC-* checks: %v", len(out), hostID, out)
+	}
+	return out
 }

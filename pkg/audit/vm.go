@@ -86,6 +86,11 @@ const (
 	PlatformVirtualBox = "virtualbox"
 )
 
+// PlatformLinux is the platform of a host asset describing the machine
+// itself (kernel, CPU, daemon configuration); a libvirt host asset (the
+// QEMU driver's qemu.conf) has PlatformLibvirt.
+const PlatformLinux = "linux"
+
 // Values shared by several fields of the VM document.
 const (
 	// SettingYes, SettingNo and SettingUnknown are the values of

@@ -108,6 +108,13 @@ func FixtureAsset(kind audit.Kind, base, fixture map[string]any) (*audit.Asset, 
 			return nil, fmt.Errorf("fixture vm: %w", err)
 		}
 		a.Platform = a.VM.Platform // checks narrowed to platforms select on it
+	case audit.KindHost:
+		// A host fixture is what the collectors emit: the libvirt host
+		// asset when it carries hypervisor facts, else the machine.
+		a.Platform = audit.PlatformLinux
+		if a.Host.Virt.Known {
+			a.Platform = audit.PlatformLibvirt
+		}
 	}
 	return a, nil
 }

@@ -108,6 +108,10 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 		return nil, fmt.Errorf("collect domains at %s: %w", c.endpoint, err)
 	}
 	b := s.batch()
+	// The hypervisor's own settings (qemu.conf, versions) are an asset
+	// too: the QC-* host checks read it.
+	host := libvirtxml.HostAsset(hostname, c.endpoint, audit.Host{Known: true, Virt: cloneVirt(virt)})
+	b.Assets = append([]audit.Asset{host}, b.Assets...)
 	c.opts.Logger.Debug().Str("endpoint", c.endpoint).Int("domains", len(doms)).Int("assets", len(b.Assets)).
 		Int("errors", len(b.Errors)).Dur("took", time.Since(start)).Msg("libvirt scan done")
 	return b, nil

@@ -118,9 +118,11 @@ func TestCollectNormalizes(t *testing.T) {
 	if f.maxInFlight > 2 {
 		t.Errorf("%d reads in flight, want ≤ 2", f.maxInFlight)
 	}
-	if len(b.Assets) != 2 || b.Assets[0].ID != "libvirt://hv1/hardened" || b.Assets[1].ID != "libvirt://hv1/risky" {
+	if len(b.Assets) != 3 || b.Assets[0].ID != "libvirt://hv1" || b.Assets[0].Kind != audit.KindHost ||
+		b.Assets[1].ID != "libvirt://hv1/hardened" || b.Assets[2].ID != "libvirt://hv1/risky" {
 		t.Fatalf("assets = %+v", b.Assets)
 	}
+	b.Assets = b.Assets[1:] // the domains
 	if len(b.Notes) != 1 || !strings.Contains(b.Notes[0], "domain gone was undefined") {
 		t.Errorf("notes = %q", b.Notes)
 	}

@@ -44,6 +44,9 @@ type Options struct {
 	Logger zerolog.Logger
 }
 
+// DefaultQEMUConf is where libvirt's QEMU driver reads its configuration.
+const DefaultQEMUConf = "/etc/libvirt/qemu.conf"
+
 // DefaultOptions returns the options New uses when nothing is changed:
 // qemu:///system over the read-only socket, 8 concurrent domain reads,
 // 30 s per request, no qemu.conf.

@@ -147,9 +147,21 @@ func (c *Collector) CollectVMs(ctx context.Context) (*Result, error) {
 		res.Batch.Assets = append(res.Batch.Assets, p.asset)
 		res.VMs = append(res.VMs, p.vm)
 	}
+	if c.virt.Known { // qemu.conf was given: the hypervisor's own settings are an asset too
+		res.Batch.Assets = append(res.Batch.Assets, HostAsset(c.hostName(), c.opts.QEMUConfPath, audit.Host{Virt: c.Virt()}))
+	}
 	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("domains", len(pairs)).Int("errors", len(c.errors)).
 		Msg("libvirt domain XML normalized")
 	return res, nil
+}
+
+// HostAsset is the asset of a libvirt host's QEMU driver settings
+// (qemu.conf), which the QC-* host checks read: id "libvirt://<host>",
+// kind host, platform libvirt.
+func HostAsset(hostname, source string, host audit.Host) audit.Asset {
+	host.Hostname = hostname
+	return audit.Asset{ID: "libvirt://" + hostname, Name: hostname, Kind: audit.KindHost,
+		Platform: audit.PlatformLibvirt, Source: source, Host: host}
 }
 
 // hostName is the host part of asset ids.

@@ -31,8 +31,14 @@ func collectVMs(t *testing.T, mutate func(*Options)) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.VMs) != len(res.Batch.Assets) {
-		t.Fatalf("%d documents for %d assets", len(res.VMs), len(res.Batch.Assets))
+	vms := 0
+	for _, a := range res.Batch.Assets {
+		if a.Kind == audit.KindVM {
+			vms++
+		}
+	}
+	if len(res.VMs) != vms {
+		t.Fatalf("%d documents for %d VM assets", len(res.VMs), vms)
 	}
 	return res
 }
@@ -40,7 +46,7 @@ func collectVMs(t *testing.T, mutate func(*Options)) *Result {
 func assetIDs(res *Result) []string {
 	var ids []string
 	for i, a := range res.Batch.Assets {
-		if res.VMs[i].Name != a.Name {
+		if a.Kind == audit.KindVM && res.VMs[i].Name != a.Name {
 			panic("documents out of step with assets")
 		}
 		ids = append(ids, a.ID)
@@ -77,10 +83,14 @@ func TestCollectFixturesDirectory(t *testing.T) {
 		o.Host = "kvm-01"
 		o.QEMUConfPath = filepath.Join(testdata, "qemu", "risky.conf")
 	})
-	if len(res.Batch.Assets) != 11 || len(res.Batch.Errors) != 0 {
+	if len(res.Batch.Assets) != 12 || len(res.VMs) != 11 || len(res.Batch.Errors) != 0 {
 		t.Fatalf("assets %v errors %v", assetIDs(res), res.Batch.Errors)
 	}
 	eq(t, "first id", res.Batch.Assets[0].ID, "libvirt://kvm-01/cpu-passthrough")
+	// With qemu.conf the hypervisor's settings are an asset of their own.
+	h := res.Batch.Assets[11]
+	eq(t, "host asset", []any{h.ID, h.Kind, h.Platform, h.Host.Hostname, h.Host.Virt.QEMUConf.UserIsRoot, h.VM == nil},
+		[]any{"libvirt://kvm-01", audit.KindHost, audit.PlatformLibvirt, "kvm-01", true, true})
 	eq(t, "virt", []any{res.Virt.Known, res.Virt.QEMUConf.Known, res.Virt.QEMUConf.Path, res.Virt.QEMUConf.UserIsRoot},
 		[]any{true, true, filepath.Join(testdata, "qemu", "risky.conf"), true})
 	eq(t, "qemu.conf notes", res.Batch.Notes, []string{filepath.Join(testdata, "qemu", "risky.conf") +
@@ -137,7 +147,9 @@ func TestQEMUConfOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	eq(t, "endpoint", c.Endpoint(), conf)
-	eq(t, "no assets", len(res.Batch.Assets), 0)
+	if len(res.Batch.Assets) != 1 || res.Batch.Assets[0].Kind != audit.KindHost || !res.Batch.Assets[0].Host.Virt.QEMUConf.Known {
+		t.Errorf("assets %+v, want only the qemu.conf host asset", res.Batch.Assets)
+	}
 	eq(t, "virt", []any{c.Virt().Known, c.Virt().QEMUConf.VNCTLS}, []any{true, true})
 }
 
