@@ -67,7 +67,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.StringVar(&f.qemuConf, "qemu-conf", "", "the host's qemu.conf, applied to the --libvirt-xml domains (console listen and security defaults)")
 	fl.StringArrayVar(&f.hvVersions, "hypervisor-version", nil, "PRODUCT=VERSION of the hypervisor running the offline VMs whose files do not say (no vmware.log / Logs/VBox.log beside them), for the CVE-* advisory checks: qemu, vmware-workstation, vmware-fusion, vmware-esxi (8.0.BUILD), virtualbox (repeatable, one per platform)")
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
-	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json, sarif, ocsf, junit, cef, syslog, prometheus (repeatable; default table on stdout; files are written 0600)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")
 	fl.BoolVar(&f.showPassed, "show-passed", false, "table: also list passed findings (JSON always has every finding)")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 if any failed finding has this severity or higher: info, low, medium, high, critical")

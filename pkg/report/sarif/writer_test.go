@@ -59,10 +59,10 @@ type log struct {
 			Notifications       []json.RawMessage `json:"toolExecutionNotifications"`
 		} `json:"invocations"`
 		Results []struct {
-			RuleID       string `json:"ruleId"`
-			RuleIndex    int    `json:"ruleIndex"`
-			Level        string `json:"level"`
-			Locations    []struct {
+			RuleID    string `json:"ruleId"`
+			RuleIndex int    `json:"ruleIndex"`
+			Level     string `json:"level"`
+			Locations []struct {
 				PhysicalLocation struct {
 					ArtifactLocation struct {
 						URI string `json:"uri"`
