@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ type convertFlags struct {
 	outputs    []string
 	color      string
 	showPassed bool
+	send       sendFlags
 }
 
 func newConvertCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -24,22 +26,29 @@ func newConvertCmd(g *globalFlags, s Streams) *cobra.Command {
 		Short: "Render a saved JSON report in other formats, without rescanning",
 		Long: "Render a JSON report written by `isoaudit scan -o json=FILE` in any output format, without rescanning.\n" +
 			"The output equals what the scan would have written in that format; converting to json reproduces\n" +
-			"the file byte for byte. REPORT.json '-' reads standard input. Exit 0 once written, 2 for unreadable\n" +
-			"input; the saved report's gate is not re-applied.",
+			"the file byte for byte. REPORT.json '-' reads standard input. --send delivers it again.\n" +
+			"Exit 0 once written, 2 for unreadable input, 4 when a --send receiver did not get it;\n" +
+			"the saved report's gate is not re-applied.",
 		Example: "  isoaudit convert report.json -o sarif=isoaudit.sarif -o junit=isoaudit.xml\n" +
 			"  isoaudit convert report.json -o table --show-passed",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runConvert(g, f, s, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runConvert(cmd.Context(), g, f, s, args[0]) },
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json, sarif, ocsf, junit, cef, syslog, prometheus (repeatable; default table on stdout; files are written 0600)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")
 	fl.BoolVar(&f.showPassed, "show-passed", false, "table: also list passed findings")
+	f.send.register(fl)
 	return cmd
 }
 
-func runConvert(g *globalFlags, f *convertFlags, s Streams, path string) error {
-	if _, err := g.logger(s.Err); err != nil {
+func runConvert(ctx context.Context, g *globalFlags, f *convertFlags, s Streams, path string) error {
+	log, err := g.logger(s.Err)
+	if err != nil {
+		return err
+	}
+	sendTo, sendOpts, err := f.send.prepare(log)
+	if err != nil {
 		return err
 	}
 	color, err := (&scanFlags{color: f.color}).useColor(s)
@@ -57,7 +66,7 @@ func runConvert(g *globalFlags, f *convertFlags, s Streams, path string) error {
 	if err := writeOutputs(outs, s.Out, rep); err != nil {
 		return inputErr(err)
 	}
-	return nil
+	return deliver(ctx, sendTo, sendOpts, rep, nil)
 }
 
 // readReport decodes a saved JSON report; any problem is an input error

@@ -36,6 +36,7 @@ type scanFlags struct {
 	timeout       time.Duration
 	reqTimeout    time.Duration
 	concurrency   int
+	send          sendFlags
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -75,6 +76,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on sources still unread after this long (results so far are kept)")
 	fl.DurationVar(&f.reqTimeout, "request-timeout", 30*time.Second, "bound each API request")
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
+	f.send.register(fl)
 	return cmd
 }
 
@@ -111,6 +113,10 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		return usageErr("%s", err)
 	}
 	profile, err := policy.BuiltinProfile("default")
+	if err != nil {
+		return err
+	}
+	sendTo, sendOpts, err := f.send.prepare(log)
 	if err != nil {
 		return err
 	}
@@ -152,7 +158,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		return inputErr(err)
 	}
 	log.Debug().Dur("took", time.Since(start)).Msg("reports written")
-	return outcome(rep)
+	return deliver(context.WithoutCancel(ctx), sendTo, sendOpts, rep, outcome(rep))
 }
 
 // outcome maps a written report to the exit code: the gate first, then

@@ -45,7 +45,7 @@ func Rsyslog(t testing.TB) *RsyslogServer {
 module(load="imtcp")
 module(load="imudp")
 input(type="imtcp" address="127.0.0.1" port=%q)
-input(type="imudp" address="127.0.0.1" port=%q)
+input(type="imudp" address="127.0.0.1" port=%q rcvbufSize="8m")
 template(name="fields" type="string" string="%%app-name%% %%msgid%% %%structured-data%%\n")
 *.* action(type="omfile" file=%q template="fields")
 `, dir, tcpPort, udpPort, s.out)
