@@ -126,3 +126,31 @@ func conformance(ev map[string]any, f *audit.Finding, r *audit.Report) []string 
 	}
 	return problems
 }
+
+// TestConformanceCatchesMistakes proves the rule check can fail.
+func TestConformanceCatchesMistakes(t *testing.T) {
+	r := reporttest.Representative()
+	line, _, _ := bytes.Cut(write(t, r), []byte("\n"))
+	for name, mutate := range map[string]func(map[string]any){
+		"wrong type_uid":        func(ev map[string]any) { ev["type_uid"] = 200302.0 },
+		"caption mismatch":      func(ev map[string]any) { ev["severity"] = "High" },
+		"time in seconds":       func(ev map[string]any) { ev["time"] = float64(r.CreatedAt.Unix()) },
+		"finding_info missing":  func(ev map[string]any) { delete(ev, "finding_info") },
+		"unknown status_id":     func(ev map[string]any) { ev["status_id"] = 9.0 },
+		"waiver not suppressed": func(ev map[string]any) { ev["status_id"], ev["status"] = 1.0, "New" },
+	} {
+		r := reporttest.Representative()
+		var ev map[string]any
+		if err := json.Unmarshal(line, &ev); err != nil {
+			t.Fatal(err)
+		}
+		f := r.Findings[0]
+		mutate(ev)
+		if name == "waiver not suppressed" {
+			f.Status = audit.StatusWaived
+		}
+		if len(conformance(ev, &f, r)) == 0 {
+			t.Errorf("%s: not caught", name)
+		}
+	}
+}
