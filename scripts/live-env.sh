@@ -185,6 +185,13 @@ start_libvirt() {
 	return 1
 }
 
+# install_rsyslog installs rsyslogd for the shipping tests (pkg/ship),
+# which start their own instance on loopback ports with a test config; no
+# system rsyslog is started here.
+install_rsyslog() {
+	command -v rsyslogd >/dev/null || need_pkgs rsyslog
+}
+
 case "${1:-}" in
 --image)
 	start_docker
@@ -198,6 +205,7 @@ case "${1:-}" in
 	start_docker
 	start_podman
 	start_libvirt
+	install_rsyslog
 	;;
 *)
 	log "unknown argument: $1 (supported: --check, --image)"

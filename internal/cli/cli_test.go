@@ -216,7 +216,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	for _, logFormat := range []string{"console", "json"} {
 		args := []string{"scan", "--inspect", testdata("risky.json"), "--log-level", "debug", "--log-format", logFormat, "-o", "table"}
 		var files []string
-		for _, f := range []string{"json", "table"} {
+		for _, f := range report.Formats() {
 			p := filepath.Join(dir, logFormat+"."+f)
 			files = append(files, p)
 			args = append(args, "-o", f+"="+p)

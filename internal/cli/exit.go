@@ -6,12 +6,16 @@ import (
 )
 
 // Exit codes (DESIGN.md): pipelines depend on them, and the output format
-// never changes them.
+// never changes them. When several apply, the first in the order
+// 2 > 1 > 4 > 3 wins: a usage error stops everything; a tripped gate is
+// reported even when delivery also failed; a failed delivery outranks an
+// incomplete scan because the local report exists but the SIEM lacks it.
 const (
 	ExitOK         = 0 // ran, and the gate passed (or none was set)
 	ExitGate       = 1 // the gate tripped
 	ExitUsage      = 2 // usage or input error
 	ExitIncomplete = 3 // a source could not be read and no gate tripped
+	ExitDelivery   = 4 // --send: a receiver did not get the report after every retry (the local report was written)
 )
 
 // ExitError carries the exit code an outcome maps to. Err may be nil when

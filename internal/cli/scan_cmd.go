@@ -36,6 +36,7 @@ type scanFlags struct {
 	timeout       time.Duration
 	reqTimeout    time.Duration
 	concurrency   int
+	send          sendFlags
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -67,7 +68,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.StringVar(&f.qemuConf, "qemu-conf", "", "the host's qemu.conf, applied to the --libvirt-xml domains (console listen and security defaults)")
 	fl.StringArrayVar(&f.hvVersions, "hypervisor-version", nil, "PRODUCT=VERSION of the hypervisor running the offline VMs whose files do not say (no vmware.log / Logs/VBox.log beside them), for the CVE-* advisory checks: qemu, vmware-workstation, vmware-fusion, vmware-esxi (8.0.BUILD), virtualbox (repeatable, one per platform)")
 	fl.StringArrayVar(&f.checksDirs, "checks-dir", nil, "also load the checks in this directory (repeatable)")
-	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json (repeatable; default table on stdout; files are written 0600)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output FORMAT[=FILE]: table, json, sarif, ocsf, junit, cef, syslog, prometheus (repeatable; default table on stdout; files are written 0600)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto (when stdout is a terminal), always, never")
 	fl.BoolVar(&f.showPassed, "show-passed", false, "table: also list passed findings (JSON always has every finding)")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 if any failed finding has this severity or higher: info, low, medium, high, critical")
@@ -75,6 +76,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on sources still unread after this long (results so far are kept)")
 	fl.DurationVar(&f.reqTimeout, "request-timeout", 30*time.Second, "bound each API request")
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
+	f.send.register(fl)
 	return cmd
 }
 
@@ -111,6 +113,10 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		return usageErr("%s", err)
 	}
 	profile, err := policy.BuiltinProfile("default")
+	if err != nil {
+		return err
+	}
+	sendTo, sendOpts, err := f.send.prepare(log)
 	if err != nil {
 		return err
 	}
@@ -152,7 +158,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		return inputErr(err)
 	}
 	log.Debug().Dur("took", time.Since(start)).Msg("reports written")
-	return outcome(rep)
+	return deliver(context.WithoutCancel(ctx), sendTo, sendOpts, rep, outcome(rep))
 }
 
 // outcome maps a written report to the exit code: the gate first, then

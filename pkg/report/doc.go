@@ -1,3 +1,4 @@
 // Package report turns an audit.Report into output: one Writer per format
-// (pkg/report/json, pkg/report/table) behind an explicit Registry.
+// (pkg/report/json, table, sarif, ocsf, junit, cef, syslog, prometheus)
+// behind an explicit Registry.
 package report

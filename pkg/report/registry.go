@@ -7,7 +7,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/isoaudit/isoaudit/pkg/report/cef"
 	reportjson "github.com/isoaudit/isoaudit/pkg/report/json"
+	"github.com/isoaudit/isoaudit/pkg/report/junit"
+	"github.com/isoaudit/isoaudit/pkg/report/ocsf"
+	"github.com/isoaudit/isoaudit/pkg/report/prometheus"
+	"github.com/isoaudit/isoaudit/pkg/report/sarif"
+	"github.com/isoaudit/isoaudit/pkg/report/syslog"
 	"github.com/isoaudit/isoaudit/pkg/report/table"
 )
 
@@ -82,6 +88,12 @@ func Builtin() *Registry {
 	}{
 		{"json", func(Options) Writer { return reportjson.New() }},
 		{"table", func(o Options) Writer { return table.New(table.Options{Color: o.Color, ShowPassed: o.ShowPassed}) }},
+		{"sarif", func(Options) Writer { return sarif.New() }},
+		{"ocsf", func(Options) Writer { return ocsf.New() }},
+		{"junit", func(Options) Writer { return junit.New() }},
+		{"cef", func(Options) Writer { return cef.New() }},
+		{"syslog", func(Options) Writer { return syslog.New() }},
+		{"prometheus", func(Options) Writer { return prometheus.New() }},
 	} {
 		if err := r.Register(b.name, b.f); err != nil {
 			panic(err) // a duplicate built-in is a programming error; TestBuiltin catches it
@@ -94,7 +106,7 @@ func Builtin() *Registry {
 var builtin = Builtin()
 
 // New returns the built-in writer for format; an unknown format is an
-// error such as `unknown output format "x" (supported: json, table)`.
+// error such as `unknown output format "x" (supported: cef, json, …)`.
 func New(format string, opts Options) (Writer, error) { return builtin.New(format, opts) }
 
 // Formats lists the built-in format names, sorted.

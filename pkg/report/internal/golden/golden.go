@@ -79,7 +79,9 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// firstDifference shows the first line that differs, with its number.
+// FirstDifference shows the first line that differs, with its number.
+func FirstDifference(want, got string) string { return firstDifference(want, got) }
+
 func firstDifference(want, got string) string {
 	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
 	for i := 0; i < max(len(wl), len(gl)); i++ {
