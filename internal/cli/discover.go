@@ -58,14 +58,18 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 	if uri != "" {
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath = uri, f.qemuConf
-		if opts.QEMUConfPath == "" && readable(libvirt.DefaultQEMUConf) {
-			// The socket is local, so is the driver's configuration.
-			opts.QEMUConfPath = libvirt.DefaultQEMUConf
-		}
+		opts.TLSCA, opts.TLSCert, opts.TLSKey = f.libvirtTLSCA, f.libvirtTLSCert, f.libvirtTLSKey
 		opts.Logger = log.With().Str("source", libvirt.Kind).Logger()
 		c, err := libvirt.New(opts)
 		if err != nil {
-			return nil, nil, usageErr("--libvirt-uri %s: %v", uri, err)
+			return nil, nil, usageErr("--libvirt-uri: %v", err)
+		}
+		if opts.QEMUConfPath == "" && c.Local() && readable(libvirt.DefaultQEMUConf) {
+			// The socket is local, so is the driver's configuration.
+			opts.QEMUConfPath = libvirt.DefaultQEMUConf
+			if c, err = libvirt.New(opts); err != nil {
+				return nil, nil, usageErr("--libvirt-uri: %v", err)
+			}
 		}
 		out = append(out, c)
 	}

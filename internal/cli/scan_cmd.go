@@ -17,26 +17,29 @@ import (
 )
 
 type scanFlags struct {
-	dockerHosts   []string
-	all           bool
-	inspectFiles  []string
-	libvirtXML    []string
-	libvirtSecure bool
-	libvirtURI    string
-	vmxFiles      []string
-	vboxFiles     []string
-	qemuConf      string
-	hvVersions    []string
-	checksDirs    []string
-	outputs       []string
-	color         string
-	showPassed    bool
-	failOn        string
-	maxRisk       float64
-	timeout       time.Duration
-	reqTimeout    time.Duration
-	concurrency   int
-	send          sendFlags
+	dockerHosts    []string
+	all            bool
+	inspectFiles   []string
+	libvirtXML     []string
+	libvirtSecure  bool
+	libvirtURI     string
+	libvirtTLSCA   string
+	libvirtTLSCert string
+	libvirtTLSKey  string
+	vmxFiles       []string
+	vboxFiles      []string
+	qemuConf       string
+	hvVersions     []string
+	checksDirs     []string
+	outputs        []string
+	color          string
+	showPassed     bool
+	failOn         string
+	maxRisk        float64
+	timeout        time.Duration
+	reqTimeout     time.Duration
+	concurrency    int
+	send           sendFlags
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -61,7 +64,10 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.BoolVar(&f.all, "all", false, "also audit created and exited containers, not only running ones")
 	fl.StringArrayVar(&f.inspectFiles, "inspect", nil, "audit the JSON printed by `docker inspect` in FILE ('-' for stdin) instead of a live daemon (repeatable)")
 	fl.StringArrayVar(&f.libvirtXML, "libvirt-xml", nil, "audit libvirt domain XML: a file, or a directory of *.xml files (repeatable)")
-	fl.StringVar(&f.libvirtURI, "libvirt-uri", "", "audit the local libvirtd's running and defined domains over its read-only socket (e.g. qemu:///system)")
+	fl.StringVar(&f.libvirtURI, "libvirt-uri", "", "audit a libvirtd's running and defined domains: qemu:///system (the local read-only socket), qemu+unix:///system?socket=PATH, qemu+tcp://HOST[:16509]/system, qemu+tls://HOST[:16514]/system")
+	fl.StringVar(&f.libvirtTLSCA, "libvirt-tls-ca", "", "CA certificate verifying a qemu+tls server (default /etc/pki/CA/cacert.pem)")
+	fl.StringVar(&f.libvirtTLSCert, "libvirt-tls-cert", "", "client certificate for qemu+tls (default /etc/pki/libvirt/clientcert.pem)")
+	fl.StringVar(&f.libvirtTLSKey, "libvirt-tls-key", "", "client key for qemu+tls (default /etc/pki/libvirt/private/clientkey.pem)")
 	fl.StringArrayVar(&f.vmxFiles, "vmx", nil, "audit VMware .vmx files: a file, or a directory walked for *.vmx (repeatable)")
 	fl.StringArrayVar(&f.vboxFiles, "vbox", nil, "audit VirtualBox .vbox settings: a file, or a directory walked for *.vbox (repeatable)")
 	fl.BoolVar(&f.libvirtSecure, "libvirt-xml-secure", false, "the --libvirt-xml files were dumped with secrets (virsh dumpxml --security-info): a missing console password means none, not unknown")

@@ -35,8 +35,7 @@ const maxQEMUConfBytes = libvirtxml.DefaultMaxBytes
 // use; each Collect opens its own connection and is an independent scan.
 type Collector struct {
 	opts     Options
-	uri      string
-	socket   string
+	target   target
 	endpoint string
 	dial     dialFunc
 	qemuConf *audit.QEMUConfig // nil without QEMUConfPath
@@ -51,8 +50,16 @@ func New(opts Options) (*Collector, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Collector{opts: opts, uri: opts.uri(), socket: opts.socket(), dial: dialRPC}
-	c.endpoint = c.uri + " (socket " + c.socket + ")"
+	t, err := parseTarget(opts.uri(), opts.socket(), opts)
+	if err != nil {
+		return nil, err
+	}
+	if !t.local {
+		// The package database here says nothing about a remote host.
+		opts.PackageRoot = ""
+	}
+	c := &Collector{opts: opts, target: t, dial: dialRPC}
+	c.endpoint = t.display
 	if p := opts.QEMUConfPath; p != "" {
 		data, err := files.Read(p, maxQEMUConfBytes)
 		if err != nil {
@@ -71,11 +78,16 @@ func New(opts Options) (*Collector, error) {
 	return c, nil
 }
 
+// Local reports whether the daemon is reached over a local UNIX socket,
+// so its host's files (qemu.conf, packages) are this machine's.
+func (c *Collector) Local() bool { return c.target.local }
+
 // Kind returns "libvirt".
 func (c *Collector) Kind() string { return Kind }
 
-// Endpoint returns the URI and the socket it is opened over:
-// "qemu:///system (socket /var/run/libvirt/libvirt-sock-ro)".
+// Endpoint returns the URI and the socket it is opened over,
+// "qemu:///system (socket /var/run/libvirt/libvirt-sock-ro)", or the
+// remote URI with its resolved port ("qemu+tls://hv1:16514/system").
 func (c *Collector) Endpoint() string { return c.endpoint }
 
 // Collect connects, reads the libvirt and QEMU versions and the host name
@@ -87,7 +99,7 @@ func (c *Collector) Endpoint() string { return c.endpoint }
 func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	start := time.Now()
 	dctx, cancel := c.requestContext(ctx)
-	lv, err := c.dial(dctx, c.socket, c.uri)
+	lv, err := c.dial(dctx, c.target)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("connect to libvirt at %s: %w", c.endpoint, oneLine(err))

@@ -93,7 +93,7 @@ func newFake(t *testing.T, f *fakeConn, mod func(*Options)) *Collector {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.dial = func(context.Context, string, string) (conn, error) { return f, nil }
+	c.dial = func(context.Context, target) (conn, error) { return f, nil }
 	return c
 }
 
@@ -178,7 +178,11 @@ func TestOptionsValidate(t *testing.T) {
 	}{
 		{func(o *Options) { o.Concurrency = 0 }, "invalid concurrency"},
 		{func(o *Options) { o.RequestTimeout = -1 }, "invalid request timeout"},
-		{func(o *Options) { o.URI = "qemu+ssh://root:pw@host/system" }, "remote transports"},
+		{func(o *Options) { o.URI = "qemu+ssh://root:pw@host/system" }, "credentials in the URI"},
+		{func(o *Options) { o.URI = "qemu+ssh://host/system" }, `unsupported libvirt transport "ssh"`},
+		{func(o *Options) { o.URI = "qemu+tcp:///system" }, "needs a host"},
+		{func(o *Options) { o.URI = "qemu+tls://hv1/system"; o.TLSCA = "/nonexistent/ca.pem" }, "read libvirt TLS CA /nonexistent/ca.pem"},
+		{func(o *Options) { o.URI = "qemu+unix:///system?socket=rel" }, "absolute path"},
 		{func(o *Options) { o.URI = "nonsense" }, "invalid libvirt URI"},
 		{func(o *Options) { o.Socket = "relative" }, "absolute path"},
 		{func(o *Options) { o.QEMUConfPath = "/nonexistent/qemu.conf" }, "/nonexistent/qemu.conf"},
@@ -195,6 +199,21 @@ func TestOptionsValidate(t *testing.T) {
 	c, err := New(opts)
 	if err != nil || c.Endpoint() != "qemu:///system (socket /var/run/libvirt/libvirt-sock-ro)" {
 		t.Errorf("defaults: %v %v", c, err)
+	}
+	for uri, want := range map[string]string{
+		"qemu+tcp://hv1/system":                  "qemu+tcp://hv1:16509/system",
+		"qemu+tcp://[2001:db8::1]:1234/system":   "qemu+tcp://[2001:db8::1]:1234/system",
+		"qemu+unix:///system?socket=/run/x.sock": "qemu:///system (socket /run/x.sock)",
+		"qemu:///session":                        "qemu:///session (socket /var/run/libvirt/libvirt-sock-ro)",
+	} {
+		opts := DefaultOptions()
+		opts.URI = uri
+		c, err := New(opts)
+		if err != nil || c.Endpoint() != want {
+			t.Errorf("%s: endpoint %v (%v), want %s", uri, c, err, want)
+		} else if !c.target.local && c.opts.PackageRoot != "" {
+			t.Errorf("%s: a remote daemon must not be judged by this machine's packages", uri)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -25,26 +26,33 @@ type conn interface {
 	Close() error
 }
 
-// dialFunc opens a connection to uri over socket, bounded by ctx.
-type dialFunc func(ctx context.Context, socket, uri string) (conn, error)
+// dialFunc opens a connection to the target, bounded by ctx.
+type dialFunc func(ctx context.Context, t target) (conn, error)
 
-// rpcConn is a go-libvirt connection over a local UNIX socket.
+// rpcConn is a go-libvirt connection over a UNIX socket, TCP or TLS.
 type rpcConn struct {
 	l *golibvirt.Libvirt
 	d *recordingDialer
 }
 
-// recordingDialer dials the UNIX socket and keeps the net.Conn, so a
-// stuck connection can be closed without a (blocking) RPC.
+// recordingDialer dials the target and keeps the net.Conn, so a stuck
+// connection can be closed without a (blocking) RPC.
 type recordingDialer struct {
-	socket  string
+	t       target
 	timeout time.Duration
 	mu      sync.Mutex
 	conn    net.Conn
 }
 
 func (d *recordingDialer) Dial() (net.Conn, error) {
-	c, err := net.DialTimeout("unix", d.socket, d.timeout)
+	dialer := &net.Dialer{Timeout: d.timeout}
+	var c net.Conn
+	var err error
+	if d.t.tls != nil {
+		c, err = (&tls.Dialer{NetDialer: dialer, Config: d.t.tls}).Dial(d.t.network, d.t.address)
+	} else {
+		c, err = dialer.Dial(d.t.network, d.t.address)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -64,15 +72,15 @@ func (d *recordingDialer) kill() {
 }
 
 // dialRPC connects with go-libvirt; ConnectToURI runs the RPC handshake.
-func dialRPC(ctx context.Context, socket, uri string) (conn, error) {
+func dialRPC(ctx context.Context, t target) (conn, error) {
 	timeout := 10 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
-	d := &recordingDialer{socket: socket, timeout: timeout}
+	d := &recordingDialer{t: t, timeout: timeout}
 	l := golibvirt.NewWithDialer(d)
 	errc := make(chan error, 1)
-	go func() { errc <- l.ConnectToURI(golibvirt.ConnectURI(uri)) }()
+	go func() { errc <- l.ConnectToURI(golibvirt.ConnectURI(t.driverURI)) }()
 	select {
 	case err := <-errc:
 		if err != nil {

@@ -1,9 +1,7 @@
 package libvirt
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +38,10 @@ type Options struct {
 	// QEMU and libvirt advisories see the distribution's backported
 	// fixes; "" skips reading them.
 	PackageRoot string
+	// TLSCA, TLSCert and TLSKey are the CA and client certificate of a
+	// qemu+tls URI; "" means libvirt's default client PKI paths. The
+	// server certificate is always verified.
+	TLSCA, TLSCert, TLSKey string
 	// Logger receives debug records; it never receives secret values.
 	Logger zerolog.Logger
 }
@@ -69,27 +71,11 @@ func (o Options) Validate() error {
 	if o.RequestTimeout < 0 {
 		return fmt.Errorf("invalid request timeout %s: must not be negative", o.RequestTimeout)
 	}
-	if o.URI != "" {
-		if err := validateURI(o.URI); err != nil {
-			return err
-		}
+	if _, err := parseTarget(o.uri(), o.socket(), o); err != nil {
+		return err
 	}
 	if o.Socket != "" && !strings.HasPrefix(o.Socket, "/") {
 		return fmt.Errorf("invalid libvirt socket %q: want an absolute path", o.Socket)
-	}
-	return nil
-}
-
-// validateURI accepts local driver URIs such as qemu:///system and
-// qemu:///session. The error never repeats the URI, which may carry
-// credentials.
-func validateURI(uri string) error {
-	u, err := url.Parse(uri)
-	if err == nil && (strings.Contains(u.Scheme, "+") || u.Host != "" || u.User != nil) {
-		return errors.New("unsupported libvirt URI: remote transports are not supported; give a local driver URI (qemu:///system) and its socket")
-	}
-	if err != nil || u.Scheme == "" || !strings.Contains(uri, ":///") {
-		return errors.New("invalid libvirt URI: want a local driver URI such as qemu:///system")
 	}
 	return nil
 }
