@@ -9,60 +9,69 @@ import (
 	"github.com/google/cel-go/common/types/ref"
 )
 
-// toValue converts a document struct into the plain maps and slices the
-// runtime environment reads: each struct becomes map[string]any keyed by
-// its `cel` tag, slices of structs become []any, everything else is kept
-// as is (nil lists and maps become empty ones). Field layouts are computed
-// once per type.
+// toValue converts a document struct into the CEL values the runtime
+// environment reads: each struct becomes a map keyed by its `cel` tag
+// holding ref.Val values, slices become ref.Val lists (nil lists and maps
+// become empty ones), scalars become CEL scalars. Building ref.Val trees
+// once per asset means a field access is one map lookup, instead of CEL
+// wrapping a Go map or slice again (and allocating) on every access by
+// every check. Field layouts are computed once per type.
 // Top-level struct fields named in skip are left out.
-func toValue(v reflect.Value, skip ...string) any {
+func toValue(v reflect.Value, skip ...string) ref.Val {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
-			return nil
+			return types.NullValue
 		}
 		return toValue(v.Elem())
 	case reflect.Struct:
 		fields := structFields(v.Type())
-		m := make(map[string]any, len(fields))
+		m := make(map[ref.Val]ref.Val, len(fields))
 		for _, f := range fields {
 			if len(skip) > 0 && slices.Contains(skip, f.name) {
 				continue
 			}
-			m[f.name] = toValue(v.Field(f.index))
+			m[f.key] = toValue(v.Field(f.index))
 		}
-		return m
+		return types.NewRefValMap(types.DefaultTypeAdapter, m)
 	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.String {
-			// Convert once: CEL would otherwise wrap each element again on
-			// every membership test and comprehension step.
-			vals := make([]ref.Val, v.Len())
-			for i := range vals {
-				vals[i] = types.String(v.Index(i).String())
-			}
-			return types.NewRefValList(types.DefaultTypeAdapter, vals)
+		vals := make([]ref.Val, v.Len())
+		for i := range vals {
+			vals[i] = toValue(v.Index(i))
 		}
-		if v.Type().Elem().Kind() != reflect.Struct {
-			if v.IsNil() {
-				return reflect.MakeSlice(v.Type(), 0, 0).Interface()
-			}
-			return v.Interface()
-		}
-		out := make([]any, v.Len())
-		for i := range out {
-			out[i] = toValue(v.Index(i))
-		}
-		return out
+		return types.NewRefValList(types.DefaultTypeAdapter, vals)
 	case reflect.Map:
-		if v.IsNil() {
-			return reflect.MakeMap(v.Type()).Interface()
+		if v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.String {
+			m := make(map[string]string, v.Len())
+			for it := v.MapRange(); it.Next(); {
+				m[it.Key().String()] = it.Value().String()
+			}
+			return types.NewStringStringMap(types.DefaultTypeAdapter, m)
 		}
+		if v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.Bool {
+			m := make(map[ref.Val]ref.Val, v.Len())
+			for it := v.MapRange(); it.Next(); {
+				m[types.String(it.Key().String())] = types.Bool(it.Value().Bool())
+			}
+			return types.NewRefValMap(types.DefaultTypeAdapter, m)
+		}
+	case reflect.String:
+		return types.String(v.String())
+	case reflect.Bool:
+		return types.Bool(v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return types.Int(v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return types.Uint(v.Uint())
+	case reflect.Float32, reflect.Float64:
+		return types.Double(v.Float())
 	}
-	return v.Interface()
+	return types.DefaultTypeAdapter.NativeToValue(v.Interface())
 }
 
 type docField struct {
 	name  string
+	key   ref.Val // name as a CEL string, the map key
 	index int
 }
 
@@ -77,7 +86,7 @@ func structFields(t reflect.Type) []docField {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if name := f.Tag.Get("cel"); name != "" && f.IsExported() {
-			fields = append(fields, docField{name: name, index: i})
+			fields = append(fields, docField{name: name, key: types.String(name), index: i})
 		}
 	}
 	layouts.Store(t, fields)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/interpreter"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
@@ -271,7 +272,10 @@ func anyFailed(ids []string, failed map[string]bool) bool {
 
 // activation binds the asset's documents once for all its evaluations.
 func activation(a *audit.Asset, failed map[string]bool) *vars {
-	m := map[string]any{VarHost: hostValue(a), VarFailed: failed}
+	// The host document is converted on first use: most VM checks never
+	// read it, and host.virt (all of qemu.conf) is the largest part.
+	// cel-go calls a function binding on every resolution, hence the Once.
+	m := map[string]any{VarHost: sync.OnceValue(func() ref.Val { return hostValue(a) }), VarFailed: failed}
 	if a.Container != nil {
 		m[VarContainer] = toValue(reflect.ValueOf(*a.Container))
 	}
@@ -286,7 +290,7 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 // the largest part: all of qemu.conf) are bound for VM and host assets
 // only; container checks have no use for them and would pay for the
 // conversion on every asset.
-func hostValue(a *audit.Asset) any {
+func hostValue(a *audit.Asset) ref.Val {
 	if a.Kind != audit.KindContainer {
 		return toValue(reflect.ValueOf(a.Host))
 	}
