@@ -4,6 +4,7 @@
 #   make test    install/start the daemons the live tests use, then run every test
 #   make unit    tests without touching daemons (live tests skip)
 #   make bench   Go benchmarks of the engine (see bench/ for end-to-end scripts)
+#   make fuzz    run every fuzz target for FUZZTIME seconds (default 10)
 
 GO       ?= go
 BIN      := bin/isoaudit
@@ -11,7 +12,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/isoaudit/isoaudit/internal/version.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-.PHONY: build run test unit vet bench live-env clean
+.PHONY: build run test unit vet bench fuzz live-env clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/isoaudit
@@ -31,6 +32,9 @@ test: live-env vet
 
 unit: vet
 	$(GO) test -count=1 ./...
+
+fuzz:
+	bash scripts/fuzz.sh $(or $(FUZZTIME),10)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./checks/ ./pkg/engine/

@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/isoaudit/isoaudit/internal/oneline"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 )
 
@@ -129,7 +130,7 @@ func Decode(data []byte) (*Table, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty file")
 		}
-		return nil, err
+		return nil, oneline.Error(err)
 	}
 	if err := t.validate(); err != nil {
 		return nil, err

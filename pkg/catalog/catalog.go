@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/isoaudit/isoaudit/internal/oneline"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 )
 
@@ -296,7 +297,7 @@ func decodeCheck(data []byte) (*audit.Check, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty file")
 		}
-		return nil, fmt.Errorf("parse yaml: %w", err)
+		return nil, fmt.Errorf("parse yaml: %w", oneline.Error(err))
 	}
 	return &chk, validateCheck(&chk)
 }
@@ -304,7 +305,7 @@ func decodeCheck(data []byte) (*audit.Check, error) {
 func decodeMitigations(data []byte) ([]*audit.Mitigation, error) {
 	var ms []*audit.Mitigation
 	if err := strictDecoder(data).Decode(&ms); err != nil {
-		return nil, fmt.Errorf("parse yaml: %w", err)
+		return nil, fmt.Errorf("parse yaml: %w", oneline.Error(err))
 	}
 	for i, m := range ms {
 		if m.ID == "" || m.Title == "" || m.Condition == "" {
