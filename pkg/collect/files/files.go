@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Read returns a regular file's content, refusing more than limit bytes
@@ -35,6 +36,33 @@ func Read(path string, limit int64) ([]byte, error) {
 	}
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+	}
+	return data, nil
+}
+
+// ReadFileOrPipe is Read that also accepts a pipe named on the command
+// line (a shell's process substitution, `--inspect <(docker inspect …)`):
+// the pipe is opened without blocking, so a FIFO nobody writes to reads as
+// empty instead of hanging the scan, and at most limit bytes are read.
+func ReadFileOrPipe(path string, limit int64) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	if info.Mode()&fs.ModeNamedPipe == 0 {
+		return Read(path, limit)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("read %s: input is larger than the %s limit", path, formatSize(limit))
 	}
 	return data, nil
 }

@@ -214,3 +214,52 @@ func TestInputsAndHostName(t *testing.T) {
 		t.Errorf("HostName from path = %q", got)
 	}
 }
+
+// TestReadFileOrPipe: a pipe named on the command line (process
+// substitution) is read; one nobody writes to reads as empty at once
+// instead of blocking; a regular file over the limit is refused before
+// it is read.
+func TestReadFileOrPipe(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err == nil {
+			_, err = f.WriteString(`[{"Id":"x"}]`)
+			f.Close()
+		}
+		done <- err
+	}()
+	var data []byte
+	var err error
+	for i := 0; i < 100; i++ { // until the writer has opened its end
+		if data, err = ReadFileOrPipe(p, 1<<10); err != nil || len(data) > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil || string(data) != `[{"Id":"x"}]` {
+		t.Errorf("pipe with a writer: %q, %v", data, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	lonely := filepath.Join(dir, "lonely")
+	if err := syscall.Mkfifo(lonely, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := ReadFileOrPipe(lonely, 1<<10); err != nil || len(data) != 0 {
+		t.Errorf("pipe without a writer: %q, %v; want empty at once", data, err)
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, 2048), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFileOrPipe(big, 1024); err == nil || !strings.Contains(err.Error(), "larger than the 1024 bytes limit") {
+		t.Errorf("oversized file: %v", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
+	"github.com/isoaudit/isoaudit/pkg/collect/files"
 )
 
 // Kind is the source kind reported for this collector.
@@ -79,17 +79,13 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 
 // read returns the whole input, refusing more than MaxBytes.
 func (c *Collector) read() ([]byte, error) {
-	r := c.opts.stdin()
-	if c.opts.Path != StdinPath {
-		f, err := os.Open(c.opts.Path)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", c.Endpoint(), pathErrorCause(err))
-		}
-		defer f.Close()
-		r = f
-	}
 	limit := c.opts.maxBytes()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if c.opts.Path != StdinPath {
+		// A regular file is checked against the limit before it is
+		// read; a pipe is read without blocking on a missing writer.
+		return files.ReadFileOrPipe(c.opts.Path, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(c.opts.stdin(), limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", c.Endpoint(), pathErrorCause(err))
 	}
