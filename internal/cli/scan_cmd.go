@@ -10,6 +10,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/internal/version"
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/baseline"
 	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
 	"github.com/isoaudit/isoaudit/pkg/policy"
@@ -40,6 +41,9 @@ type scanFlags struct {
 	reqTimeout     time.Duration
 	concurrency    int
 	send           sendFlags
+	waivers        string
+	baseline       string
+	failOnNew      bool
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -83,6 +87,9 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.DurationVar(&f.reqTimeout, "request-timeout", 30*time.Second, "bound each API request")
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
 	f.send.register(fl)
+	fl.StringVar(&f.waivers, "waivers", "", "waiver FILE (YAML): failures it covers are reported as waived until each entry expires")
+	fl.StringVar(&f.baseline, "baseline", "", "an older JSON report: mark each failure new or unchanged and list the resolved ones")
+	fl.BoolVar(&f.failOnNew, "fail-on-new", false, "with --baseline: exit 1 only for new failures (at or above --fail-on when given)")
 	return cmd
 }
 
@@ -126,6 +133,10 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return err
 	}
+	waivers, base, err := f.workflowInputs()
+	if err != nil {
+		return err
+	}
 	collectors, skipped, err := buildCollectors(f, s, log)
 	if err != nil {
 		return err
@@ -147,7 +158,8 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	rep, err := scan.Run(ctx, scan.Config{
 		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
 		Hypervisors: hypervisors,
-		Tool:        audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
+		Waivers:     waivers, Baseline: base,
+		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
 	})
 	if err != nil {
 		var exit *ExitError
@@ -224,6 +236,12 @@ func (f *scanFlags) gate() (policy.Gate, error) {
 		}
 		g.FailOn = &sev
 	}
+	if f.failOnNew {
+		if f.baseline == "" {
+			return g, usageErr("--fail-on-new needs --baseline OLD.json")
+		}
+		g.FailOnNew = true
+	}
 	if f.maxRisk < -1 || f.maxRisk > 100 || (f.maxRisk < 0 && f.maxRisk != -1) {
 		return g, usageErr("invalid --max-risk %v: must be between 0 and 100", f.maxRisk)
 	}
@@ -240,4 +258,24 @@ func (f *scanFlags) useColor(s Streams) (bool, error) {
 		return false, nil
 	}
 	return false, usageErr("invalid --color %q (supported: auto, always, never)", f.color)
+}
+
+// workflowInputs reads the --waivers and --baseline files; either being
+// unreadable or invalid is an input error (exit 2) before anything is
+// scanned.
+func (f *scanFlags) workflowInputs() (*policy.Waivers, *baseline.Baseline, error) {
+	var w *policy.Waivers
+	var b *baseline.Baseline
+	var err error
+	if f.waivers != "" {
+		if w, err = policy.LoadWaivers(f.waivers); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--waivers: %w", err))
+		}
+	}
+	if f.baseline != "" {
+		if b, err = baseline.Load(f.baseline); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--baseline: %w", err))
+		}
+	}
+	return w, b, nil
 }

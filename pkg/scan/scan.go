@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/baseline"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
@@ -36,7 +37,13 @@ type Config struct {
 	// VM platform: they fill the product and version of VMs whose source
 	// did not say (offline files without their logs).
 	Hypervisors map[string]hvversion.Release
-	Tool        audit.Tool
+	// Waivers, when set, turn the failures they cover into waived findings
+	// before scoring; the report records what each entry did.
+	Waivers *policy.Waivers
+	// Baseline, when set, marks failures new or unchanged against an older
+	// report before the gate is evaluated.
+	Baseline *baseline.Baseline
+	Tool     audit.Tool
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -87,18 +94,31 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	}
 	cfg.Logger.Debug().Int("assets", len(assets)).Msg("evaluating checks")
 	perAsset := eng.Evaluate(ctx, assets)
+	var waivers *policy.WaiverRun
+	if cfg.Waivers != nil {
+		waivers = cfg.Waivers.Start(r.CreatedAt)
+	}
 	for i := range assets {
 		findings := perAsset[i]
 		if findings == nil { // evaluation cancelled before this asset
 			continue
 		}
 		audit.SetFindingIDs(findings, &assets[i])
+		if waivers != nil {
+			waivers.Apply(&assets[i], findings)
+		}
 		risk, grade := cfg.Weights.Asset(findings)
 		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Host: assets[i].Host.Hostname, Risk: risk, Grade: grade})
 		r.Findings = append(r.Findings, findings...)
 	}
 	if err := ctx.Err(); err != nil {
 		r.Errors = append(r.Errors, audit.ScanError{Source: "scan", Message: fmt.Sprintf("scan interrupted: %v", err)})
+	}
+	if waivers != nil {
+		r.Waivers = waivers.Report()
+	}
+	if cfg.Baseline != nil {
+		cfg.Baseline.Compare(r)
 	}
 	r.Summary = summarize(r)
 	r.Summary.Gate = cfg.Gate.Evaluate(r)
