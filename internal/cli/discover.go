@@ -38,6 +38,11 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 		}
 		out = append(out, c)
 	}
+	composed, err := composeCollectors(f, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, composed...)
 	vms, err := vmCollectors(f, log)
 	if err != nil {
 		return nil, nil, err

@@ -44,6 +44,7 @@ type scanFlags struct {
 	waivers        string
 	baseline       string
 	failOnNew      bool
+	composeFiles   []string
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -87,6 +88,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.DurationVar(&f.reqTimeout, "request-timeout", 30*time.Second, "bound each API request")
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
 	f.send.register(fl)
+	fl.StringArrayVar(&f.composeFiles, "compose", nil, "audit the services of a Compose file before anything runs (repeatable; interpolation reads the environment and .env)")
 	fl.StringVar(&f.waivers, "waivers", "", "waiver FILE (YAML): failures it covers are reported as waived until each entry expires")
 	fl.StringVar(&f.baseline, "baseline", "", "an older JSON report: mark each failure new or unchanged and list the resolved ones")
 	fl.BoolVar(&f.failOnNew, "fail-on-new", false, "with --baseline: exit 1 only for new failures (at or above --fail-on when given)")
@@ -209,7 +211,7 @@ func (f *scanFlags) kinds() []audit.Kind {
 		vms++
 	}
 	discovery := f.noSources()
-	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || discovery {
+	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.composeFiles) > 0 || discovery {
 		kinds = append(kinds, audit.KindContainer)
 	}
 	if vms > 0 || discovery {
@@ -224,7 +226,7 @@ func (f *scanFlags) kinds() []audit.Kind {
 // noSources reports whether no source flag was given: scan then discovers
 // the local engines and libvirtd.
 func (f *scanFlags) noSources() bool {
-	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles) == 0 && f.libvirtURI == ""
+	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == ""
 }
 
 func (f *scanFlags) gate() (policy.Gate, error) {

@@ -245,3 +245,24 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+func TestScanCompose(t *testing.T) {
+	risky := filepath.Join("..", "..", "testdata", "compose", "risky.yaml")
+	code, stdout, stderr := run(t, "", "scan", "--compose", risky, "--fail-on", "critical", "-o", "json")
+	if code != ExitGate {
+		t.Fatalf("exit %d, want 1 (the agent service is privileged): %s", code, stderr)
+	}
+	r := decodeReport(t, stdout)
+	if len(r.Sources) != 1 || r.Sources[0].Kind != "compose" || r.Sources[0].Assets != 3 {
+		t.Fatalf("sources = %+v", r.Sources)
+	}
+	if strings.Contains(stdout, "not-a-real-secret") {
+		t.Error("an environment value reached the report")
+	}
+
+	bad := writeFile(t, "compose.yaml", "services:\n  a:\n    image: alpine\n    privilegd: true\n")
+	code, stdout, stderr = run(t, "", "scan", "--compose", bad)
+	if code != ExitUsage || stdout != "" || !strings.Contains(stderr, "privilegd") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("bad compose file: exit %d, stderr %q", code, stderr)
+	}
+}
