@@ -45,6 +45,7 @@ type scanFlags struct {
 	baseline       string
 	failOnNew      bool
 	composeFiles   []string
+	policy         string
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -89,6 +90,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
 	f.send.register(fl)
 	fl.StringArrayVar(&f.composeFiles, "compose", nil, "audit the services of a Compose file before anything runs (repeatable; interpolation reads the environment and .env)")
+	fl.StringVar(&f.policy, "policy", "", "policy: a built-in name (default, strict, cis-docker-1.6) or a YAML FILE selecting checks, severities, weights and the gate")
 	fl.StringVar(&f.waivers, "waivers", "", "waiver FILE (YAML): failures it covers are reported as waived until each entry expires")
 	fl.StringVar(&f.baseline, "baseline", "", "an older JSON report: mark each failure new or unchanged and list the resolved ones")
 	fl.BoolVar(&f.failOnNew, "fail-on-new", false, "with --baseline: exit 1 only for new failures (at or above --fail-on when given)")
@@ -100,7 +102,11 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return err
 	}
-	gate, err := f.gate()
+	profile, chosen, err := f.loadPolicy()
+	if err != nil {
+		return err
+	}
+	gate, err := f.gateOver(profile.DefaultGate())
 	if err != nil {
 		return err
 	}
@@ -126,10 +132,6 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	hypervisors, err := hvversion.ParseAssumptions(f.hvVersions)
 	if err != nil {
 		return usageErr("%s", err)
-	}
-	profile, err := policy.BuiltinProfile("default")
-	if err != nil {
-		return err
 	}
 	sendTo, sendOpts, err := f.send.prepare(log)
 	if err != nil {
@@ -160,7 +162,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	rep, err := scan.Run(ctx, scan.Config{
 		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
 		Hypervisors: hypervisors,
-		Waivers:     waivers, Baseline: base,
+		Waivers:     waivers, Baseline: base, Policy: chosen,
 		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
 	})
 	if err != nil {
@@ -229,8 +231,15 @@ func (f *scanFlags) noSources() bool {
 	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == ""
 }
 
-func (f *scanFlags) gate() (policy.Gate, error) {
-	g := policy.Gate{MaxRisk: f.maxRisk}
+// gateOver applies the gate flags over a policy's gate: a flag that is
+// given wins; fail_on_new applies only with --baseline.
+func (f *scanFlags) gateOver(g policy.Gate) (policy.Gate, error) {
+	if f.maxRisk != -1 {
+		g.MaxRisk = f.maxRisk
+	}
+	if f.baseline == "" {
+		g.FailOnNew = false
+	}
 	if f.failOn != "" {
 		sev, err := audit.ParseSeverity(f.failOn)
 		if err != nil {
@@ -280,4 +289,24 @@ func (f *scanFlags) workflowInputs() (*policy.Waivers, *baseline.Baseline, error
 		}
 	}
 	return w, b, nil
+}
+
+// loadPolicy returns the scoring profile and, when --policy was given, the
+// policy to apply (nil otherwise: every check at its own severity). A
+// policy file's check ids are validated against the whole catalog, the
+// --checks-dir checks included.
+func (f *scanFlags) loadPolicy() (*policy.Profile, *policy.Profile, error) {
+	if f.policy == "" {
+		p, err := policy.BuiltinProfile("default")
+		return p, nil, err
+	}
+	known, all, err := catalogIDs(f.checksDirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := policy.LoadPolicy(f.policy, known, all...)
+	if err != nil {
+		return nil, nil, inputErr(fmt.Errorf("--policy: %w", err))
+	}
+	return p, p, nil
 }

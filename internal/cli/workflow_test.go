@@ -266,3 +266,101 @@ func TestScanCompose(t *testing.T) {
 		t.Errorf("bad compose file: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestScanPolicy(t *testing.T) {
+	risky := testdata("risky.json")
+	t.Run("strict gates by itself", func(t *testing.T) {
+		code, stdout, _ := run(t, "", "scan", "--inspect", risky, "--policy", "strict", "-o", "json")
+		if code != ExitGate {
+			t.Fatalf("exit %d, want 1 from strict's gate", code)
+		}
+		r := decodeReport(t, stdout)
+		if r.Policy == nil || r.Policy.Name != "strict" || r.Policy.File != "policies/strict.yaml" || len(r.Policy.Controls) != 0 {
+			t.Fatalf("policy = %+v", r.Policy)
+		}
+		for _, f := range r.Findings {
+			if f.CheckID == "CE-LSM-004" && f.Severity != audit.SeverityHigh {
+				t.Errorf("CE-LSM-004 severity %s, want strict's high", f.Severity)
+			}
+		}
+		if risk(r, "fx-default") <= risk(decodeReport(t, mustRun(t, "scan", "--inspect", risky, "-o", "json")), "fx-default") {
+			t.Error("strict's heavier weights should raise fx-default's risk")
+		}
+	})
+	t.Run("flags override the policy's gate", func(t *testing.T) {
+		if code, _, _ := run(t, "", "scan", "--inspect", testdata("risky.json"), "--policy", "strict", "--fail-on", "critical", "--max-risk", "100"); code != ExitGate {
+			t.Errorf("--fail-on critical: exit %d, want 1 (risky.json has critical failures)", code)
+		}
+		hardened := writeFile(t, "policy.yaml", "name: lenient\ngate: {fail_on: critical}\nchecks: {exclude: [CE-PRIV-001, CE-SOCK-001, \"CE-CHAIN-*\"]}\n")
+		if code, _, stderr := run(t, "", "scan", "--inspect", risky, "--policy", hardened); code != ExitOK {
+			t.Errorf("no critical left after the exclusions: exit %d %s", code, stderr)
+		}
+		if code, _, _ := run(t, "", "scan", "--inspect", risky, "--policy", hardened, "--fail-on", "high"); code != ExitGate {
+			t.Errorf("--fail-on high over the policy: exit %d, want 1", code)
+		}
+	})
+	t.Run("cis groups by control", func(t *testing.T) {
+		code, stdout, _ := run(t, "", "scan", "--inspect", risky, "--policy", "cis-docker-1.6", "-o", "json")
+		if code != ExitOK {
+			t.Fatalf("exit %d", code)
+		}
+		r := decodeReport(t, stdout)
+		verdict := map[string]string{}
+		for _, c := range r.Policy.Controls {
+			verdict[c.ID] = c.Status
+		}
+		if verdict["5.5"] != "fail" || verdict["5.32"] != "fail" || verdict["5.10"] != "pass" || r.Policy.Framework != "CIS Docker Benchmark 1.6.0" {
+			t.Errorf("verdicts %v", verdict)
+		}
+		for _, f := range r.Findings {
+			if f.CheckID == "CE-NS-006" {
+				t.Error("CE-NS-006 cites no CIS control and must not report under cis-docker-1.6")
+			}
+		}
+		_, table, _ := run(t, "", "scan", "--inspect", risky, "--policy", "cis-docker-1.6")
+		for _, want := range []string{"CIS Docker Benchmark 1.6.0 · policy cis-docker-1.6\n",
+			"\n5.5  Ensure that privileged containers are not used  FAIL (3 failed findings on 1 asset)\n",
+			"  CRITICAL  CE-PRIV-001   fx-privileged  Container runs privileged\n"} {
+			if !strings.Contains(table, want) {
+				t.Errorf("table lacks %q", want)
+			}
+		}
+	})
+	t.Run("a bad policy is an input error", func(t *testing.T) {
+		bad := writeFile(t, "bad.yaml", "name: x\nchecks: {exclude: [CE-NOPE-001]}\n")
+		for _, arg := range []string{bad, "/nonexistent/policy.yaml", "stricter"} {
+			code, _, stderr := run(t, "", "scan", "--inspect", risky, "--policy", arg)
+			if code != ExitUsage || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("--policy %s: exit %d stderr %q", arg, code, stderr)
+			}
+		}
+	})
+}
+
+func TestPolicyValidate(t *testing.T) {
+	code, stdout, _ := run(t, "", "policy", "validate", "default", "strict", "cis-docker-1.6")
+	if code != ExitOK || strings.Count(stdout, ": ok: policy ") != 3 {
+		t.Errorf("built-ins: exit %d\n%s", code, stdout)
+	}
+	bad := writeFile(t, "team.yaml", "name: team\nchecks:\n  severity:\n    CE-USER-001: urgent\ngate:\n  max_risk: 101\ncolour: red\n")
+	code, stdout, stderr := run(t, "", "policy", "validate", bad)
+	want := []string{bad + ":4: checks severity CE-USER-001: unknown severity \"urgent\"", bad + ":6: gate max_risk 101 outside 0-100",
+		bad + ":7: field colour is not a known key"}
+	if code != ExitUsage || strings.Count(stdout, "\n") != len(want) || !strings.Contains(stderr, "1 of 1 policy invalid") {
+		t.Errorf("exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("output lacks %q:\n%s", w, stdout)
+		}
+	}
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := run(t, "", args...)
+	if code != ExitOK {
+		t.Fatalf("%v: exit %d %s", args, code, stderr)
+	}
+	return stdout
+}

@@ -79,6 +79,8 @@ type Report struct {
 	Waivers *WaiverReport `json:"waivers,omitempty"`
 	// Baseline is set when the scan was compared with an older report.
 	Baseline *BaselineReport `json:"baseline,omitempty"`
+	// Policy is set when a policy was chosen with --policy.
+	Policy *PolicyReport `json:"policy,omitempty"`
 }
 
 // Incomplete reports whether some source could not be read.

@@ -58,3 +58,35 @@ type ResolvedFinding struct {
 	Title        string   `json:"title"`
 	AssetPresent bool     `json:"asset_present"`
 }
+
+// PolicyReport records the policy a scan applied (--policy) and, for a
+// benchmark policy, the verdict on each control.
+type PolicyReport struct {
+	Name      string          `json:"name"`
+	File      string          `json:"file"`
+	SHA256    string          `json:"sha256"`
+	Framework string          `json:"framework,omitempty"`
+	Controls  []ControlResult `json:"controls"`
+}
+
+// Control verdicts, worst first.
+const (
+	ControlFail          = "fail"
+	ControlUnknown       = "unknown" // no failure, but some check could not tell
+	ControlWaived        = "waived"  // every failure is waived
+	ControlPass          = "pass"
+	ControlNotApplicable = "not_applicable" // none of its checks ran
+)
+
+// ControlResult is one control's verdict over every asset: the worst
+// status of the findings of its checks.
+type ControlResult struct {
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Checks []string `json:"checks"`
+	Status string   `json:"status"`
+	// Failed counts its failed findings; Assets lists the ids of the
+	// assets they are on, sorted.
+	Failed int      `json:"failed"`
+	Assets []string `json:"assets"`
+}

@@ -65,25 +65,36 @@ var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
 // decodeStrict decodes one YAML document into out, rejecting unknown keys,
 // and also returns the document's node tree so validation can name the
-// line of each value. Decoding errors come back as a *FileError.
-func decodeStrict(data []byte, file string, out any) (*yaml.Node, error) {
+// line of each value. Unknown keys and wrongly typed values come back as
+// problems, with out decoded as far as it could be, so validation can go
+// on and report everything at once; a file that cannot be read as YAML at
+// all is a *FileError.
+func decodeStrict(data []byte, file string, out any) (*yaml.Node, problems, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlProblems(err).err(file)
+		return nil, nil, yamlProblems(err).err(file)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, (problems{{Message: "file is empty"}}).err(file)
+		return nil, nil, (problems{{Message: "file is empty"}}).err(file)
+	}
+	if root.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, (problems{{Line: root.Content[0].Line, Message: "want a mapping of keys at the top level"}}).err(file)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var ps problems
 	if err := dec.Decode(out); err != nil {
-		return nil, yamlProblems(err).err(file)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, nil, yamlProblems(err).err(file)
+		}
+		ps = yamlProblems(err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, (problems{{Line: extra.Line, Message: "a second YAML document: one document per file"}}).err(file)
+		return nil, nil, (problems{{Line: extra.Line, Message: "a second YAML document: one document per file"}}).err(file)
 	}
-	return root.Content[0], nil
+	return root.Content[0], ps, nil
 }
 
 // yamlProblems splits a yaml.v3 error into one Problem per line it names.

@@ -66,14 +66,15 @@ func LoadWaivers(file string) (*Waivers, error) {
 // reported together as a *FileError with their lines.
 func ParseWaivers(data []byte, file string) (*Waivers, error) {
 	var wf waiverFile
-	root, err := decodeStrict(data, file, &wf)
+	root, ps, err := decodeStrict(data, file, &wf)
 	if err != nil {
 		return nil, err
 	}
-	var ps problems
 	list := mappingValue(root, "waivers")
-	if list == nil || len(wf.Waivers) == 0 {
-		ps.add(root.Line, "no waivers: the file needs a 'waivers:' list with at least one entry")
+	if list == nil || list.Kind != yaml.SequenceNode || len(wf.Waivers) == 0 {
+		if len(ps) == 0 {
+			ps.add(root.Line, "no waivers: the file needs a 'waivers:' list with at least one entry")
+		}
 		return nil, ps.err(file)
 	}
 	seen := map[string]int{}

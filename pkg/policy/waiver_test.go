@@ -63,7 +63,7 @@ func TestParseWaiversRejectsWithLines(t *testing.T) {
 		{"unknown key", "waivers:\n  - id: W-1\n    check: CE-PRIV-001\n    selector: {asset: x}\n    reason: r\n    approver: a\n    expires: 2026-01-01\n    approved_by: me\n",
 			[]string{"line 8: field approved_by is not a known key"}},
 		{"unknown selector key", "waivers:\n  - id: W-1\n    check: CE-PRIV-001\n    selector:\n      name: x\n    reason: r\n    approver: a\n    expires: 2026-01-01\n",
-			[]string{"line 5: field name is not a known key"}},
+			[]string{"line 5: field name is not a known key", "line 5: waiver W-1: selector needs at least one of"}},
 		{"missing fields and bad values", "waivers:\n  - id: W-1\n    check: priv\n    selector: {asset: \"[x\"}\n    expires: 31/12/2026\n",
 			[]string{"line 2: waiver W-1: reason is required", "line 2: waiver W-1: approver is required",
 				"line 3: waiver W-1: check \"priv\" is not a check id", "line 4: waiver W-1: selector asset \"[x\" is not a valid glob",

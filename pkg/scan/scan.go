@@ -43,7 +43,11 @@ type Config struct {
 	// Baseline, when set, marks failures new or unchanged against an older
 	// report before the gate is evaluated.
 	Baseline *baseline.Baseline
-	Tool     audit.Tool
+	// Policy, when set, selects the checks that report and overrides
+	// severities before scoring; the report records it and judges its
+	// controls. Weights and Gate are still taken from their own fields.
+	Policy *policy.Profile
+	Tool   audit.Tool
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -103,6 +107,9 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 		if findings == nil { // evaluation cancelled before this asset
 			continue
 		}
+		if cfg.Policy != nil {
+			findings = cfg.Policy.Apply(findings)
+		}
 		audit.SetFindingIDs(findings, &assets[i])
 		if waivers != nil {
 			waivers.Apply(&assets[i], findings)
@@ -119,6 +126,9 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	}
 	if cfg.Baseline != nil {
 		cfg.Baseline.Compare(r)
+	}
+	if cfg.Policy != nil {
+		r.Policy = cfg.Policy.Report(r)
 	}
 	r.Summary = summarize(r)
 	r.Summary.Gate = cfg.Gate.Evaluate(r)

@@ -26,6 +26,7 @@ type document struct {
 	Errors        []scanError `json:"errors"`
 	Waivers       *waivers    `json:"waivers,omitempty"`
 	Baseline      *baseline   `json:"baseline,omitempty"`
+	Policy        *policyDoc  `json:"policy,omitempty"`
 }
 
 type tool struct {
@@ -151,6 +152,23 @@ type resolved struct {
 	AssetPresent bool   `json:"asset_present"`
 }
 
+type policyDoc struct {
+	Name      string    `json:"name"`
+	File      string    `json:"file"`
+	SHA256    string    `json:"sha256"`
+	Framework string    `json:"framework,omitempty"`
+	Controls  []control `json:"controls"`
+}
+
+type control struct {
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Checks []string `json:"checks"`
+	Status string   `json:"status"`
+	Failed int      `json:"failed"`
+	Assets []string `json:"assets"`
+}
+
 type scanError struct {
 	Source  string `json:"source"`
 	AssetID string `json:"asset_id,omitempty"`
@@ -209,6 +227,9 @@ func newDocument(r *audit.Report) (*document, error) {
 		if d.Baseline, err = newBaseline(r.Baseline); err != nil {
 			return nil, err
 		}
+	}
+	if r.Policy != nil {
+		d.Policy = newPolicy(r.Policy)
 	}
 	return d, nil
 }
@@ -389,4 +410,14 @@ func newBaseline(b *audit.BaselineReport) (*baseline, error) {
 			Severity: string(sev), Title: f.Title, AssetPresent: f.AssetPresent})
 	}
 	return out, nil
+}
+
+func newPolicy(p *audit.PolicyReport) *policyDoc {
+	out := &policyDoc{Name: p.Name, File: p.File, SHA256: p.SHA256, Framework: p.Framework,
+		Controls: make([]control, 0, len(p.Controls))}
+	for _, c := range p.Controls {
+		out.Controls = append(out.Controls, control{ID: c.ID, Title: c.Title, Checks: nonNil(c.Checks),
+			Status: c.Status, Failed: c.Failed, Assets: nonNil(c.Assets)})
+	}
+	return out
 }

@@ -32,6 +32,8 @@ func TestDocumentCoversAudit(t *testing.T) {
 		{"waiver result", audit.WaiverResult{}, waiverResult{}},
 		{"baseline", audit.BaselineReport{}, baseline{}},
 		{"resolved", audit.ResolvedFinding{}, resolved{}},
+		{"policy", audit.PolicyReport{}, policyDoc{}},
+		{"control", audit.ControlResult{}, control{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,7 +40,11 @@ func (p *printer) report(r *audit.Report) {
 	p.header(r)
 	p.sources(r.Sources)
 	p.scanErrors(r.Errors)
-	p.assets(r)
+	if r.Policy != nil && len(r.Policy.Controls) > 0 {
+		p.controls(r)
+	} else {
+		p.assets(r)
+	}
 	p.summary(r)
 }
 

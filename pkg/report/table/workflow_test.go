@@ -29,3 +29,31 @@ func TestWriteWaiversAndBaseline(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteGroupsByControl(t *testing.T) {
+	r := reporttest.Representative()
+	var failing audit.Finding
+	for _, f := range r.Findings {
+		if f.Status == audit.StatusFail {
+			failing = f
+			break
+		}
+	}
+	r.Policy = &audit.PolicyReport{Name: "bench", Framework: "Bench 1.0", Controls: []audit.ControlResult{
+		{ID: "1.1", Title: "First control", Checks: []string{failing.CheckID}, Status: audit.ControlFail, Failed: 1, Assets: []string{failing.AssetID}},
+		{ID: "1.2", Title: "Second control", Checks: []string{"XX-999"}, Status: audit.ControlNotApplicable},
+	}}
+	out := render(t, r, table.Options{})
+	for _, want := range []string{
+		"\nBench 1.0 · policy bench\n",
+		"\n1.1  First control  FAIL (1 failed finding on 1 asset)\n",
+		"  " + failing.CheckID,
+		"\n1.2  Second control  NOT APPLICABLE\n",
+		"\nother checks\n",
+		"\nassets\n  ",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
