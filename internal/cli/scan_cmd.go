@@ -13,6 +13,7 @@ import (
 	"github.com/isoaudit/isoaudit/pkg/baseline"
 	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
+	"github.com/isoaudit/isoaudit/pkg/inventory"
 	"github.com/isoaudit/isoaudit/pkg/policy"
 	"github.com/isoaudit/isoaudit/pkg/scan"
 )
@@ -46,6 +47,8 @@ type scanFlags struct {
 	failOnNew      bool
 	composeFiles   []string
 	policy         string
+	inventory      string
+	inv            *inventory.Inventory // loaded from --inventory
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -90,6 +93,7 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
 	f.send.register(fl)
 	fl.StringArrayVar(&f.composeFiles, "compose", nil, "audit the services of a Compose file before anything runs (repeatable; interpolation reads the environment and .env)")
+	fl.StringVar(&f.inventory, "inventory", "", "audit every endpoint listed in this YAML FILE (Docker hosts over a socket, TCP+TLS or ssh, libvirt, files), concurrently, each with its own timeout")
 	fl.StringVar(&f.policy, "policy", "", "policy: a built-in name (default, strict, cis-docker-1.6) or a YAML FILE selecting checks, severities, weights and the gate")
 	fl.StringVar(&f.waivers, "waivers", "", "waiver FILE (YAML): failures it covers are reported as waived until each entry expires")
 	fl.StringVar(&f.baseline, "baseline", "", "an older JSON report: mark each failure new or unchanged and list the resolved ones")
@@ -213,10 +217,14 @@ func (f *scanFlags) kinds() []audit.Kind {
 		vms++
 	}
 	discovery := f.noSources()
-	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.composeFiles) > 0 || discovery {
+	var invContainers, invVMs bool
+	if f.inv != nil {
+		invContainers, invVMs = inventoryKinds(f.inv)
+	}
+	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.composeFiles) > 0 || discovery || invContainers {
 		kinds = append(kinds, audit.KindContainer)
 	}
-	if vms > 0 || discovery {
+	if vms > 0 || discovery || invVMs {
 		kinds = append(kinds, audit.KindVM)
 	}
 	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery {
@@ -228,7 +236,7 @@ func (f *scanFlags) kinds() []audit.Kind {
 // noSources reports whether no source flag was given: scan then discovers
 // the local engines and libvirtd.
 func (f *scanFlags) noSources() bool {
-	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == ""
+	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == "" && f.inventory == ""
 }
 
 // gateOver applies the gate flags over a policy's gate: a flag that is
@@ -281,6 +289,11 @@ func (f *scanFlags) workflowInputs() (*policy.Waivers, *baseline.Baseline, error
 	if f.waivers != "" {
 		if w, err = policy.LoadWaivers(f.waivers); err != nil {
 			return nil, nil, inputErr(fmt.Errorf("--waivers: %w", err))
+		}
+	}
+	if f.inventory != "" {
+		if f.inv, err = inventory.Load(f.inventory); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--inventory: %w", err))
 		}
 	}
 	if f.baseline != "" {

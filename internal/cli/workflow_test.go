@@ -364,3 +364,35 @@ func mustRun(t *testing.T, args ...string) string {
 	}
 	return stdout
 }
+
+func TestScanInventoryOffline(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(testdata("risky.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "saved.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(dir, "fleet.yaml")
+	write := func(s string) {
+		if err := os.WriteFile(inv, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("endpoints:\n  - {name: saved, inspect: saved.json}\n  - {name: gone, inspect: gone.json}\n  - {name: refused, docker: \"tcp://127.0.0.1:1\", timeout: 5s}\n")
+	code, stdout, stderr := run(t, "", "scan", "--inventory", inv, "-o", "json")
+	if code != ExitIncomplete {
+		t.Fatalf("exit %d, want 3: %s", code, stderr)
+	}
+	r := decodeReport(t, stdout)
+	if len(r.Assets) != 5 || len(r.Sources) != 3 || r.Sources[1].Status != "error" || r.Sources[2].Status != "error" {
+		t.Errorf("%d assets, sources %+v", len(r.Assets), r.Sources)
+	}
+
+	write("endpoints:\n  - {name: a, inspect: saved.json, docker: \"unix:///x\"}\n")
+	code, _, stderr = run(t, "", "scan", "--inventory", inv)
+	if code != ExitUsage || !strings.Contains(stderr, "fleet.yaml: line 2: endpoint a: give one source, not docker and inspect") {
+		t.Errorf("invalid inventory: exit %d stderr %q", code, stderr)
+	}
+}

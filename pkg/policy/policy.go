@@ -100,7 +100,7 @@ func ParsePolicy(data []byte, label string, known func(id string) bool, all ...s
 	if known != nil {
 		p.validateIDs(&ps, known, all)
 	}
-	if err := ps.err(label); err != nil {
+	if err := ps.Err(label); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
@@ -134,7 +134,7 @@ func BuiltinProfile(name string) (*Profile, error) {
 
 func (p *Profile) validate(ps *problems) {
 	if p.Name == "" {
-		ps.add(p.root.Line, "name is required")
+		ps.Add(p.root.Line, "name is required")
 	}
 	if len(p.Weights) > 0 {
 		weights := mappingValue(p.root, "weights")
@@ -143,14 +143,14 @@ func (p *Profile) validate(ps *problems) {
 		for name, w := range p.Weights {
 			sev, err := audit.ParseSeverity(name)
 			if err != nil {
-				ps.add(keyLine(weights, name), "weights: %v", err)
+				ps.Add(keyLine(weights, name), "weights: %v", err)
 				ok = false
 				continue
 			}
 			p.weights[sev] = w
 		}
 		if err := p.weights.Validate(); ok && err != nil {
-			ps.add(lineOf(p.root, "weights"), "weights: %v", err)
+			ps.Add(lineOf(p.root, "weights"), "weights: %v", err)
 		}
 	}
 	sevNode := mappingValue(mappingValue(p.root, "checks"), "severity")
@@ -158,7 +158,7 @@ func (p *Profile) validate(ps *problems) {
 	for id, name := range p.Checks.Severity {
 		sev, err := audit.ParseSeverity(name)
 		if err != nil {
-			ps.add(lineOf(sevNode, id), "checks severity %s: %v", id, err)
+			ps.Add(lineOf(sevNode, id), "checks severity %s: %v", id, err)
 			continue
 		}
 		p.severity[id] = sev
@@ -166,18 +166,18 @@ func (p *Profile) validate(ps *problems) {
 	gate := mappingValue(p.root, "gate")
 	if p.Gate.FailOn != "" {
 		if _, err := audit.ParseSeverity(p.Gate.FailOn); err != nil {
-			ps.add(lineOf(gate, "fail_on"), "gate fail_on: %v", err)
+			ps.Add(lineOf(gate, "fail_on"), "gate fail_on: %v", err)
 		}
 	}
 	if m := p.Gate.MaxRisk; m != nil && (*m < 0 || *m > 100) {
-		ps.add(lineOf(gate, "max_risk"), "gate max_risk %v outside 0-100", *m)
+		ps.Add(lineOf(gate, "max_risk"), "gate max_risk %v outside 0-100", *m)
 	}
 	checks := mappingValue(p.root, "checks")
 	for key, list := range map[string][]string{"include": p.Checks.Include, "exclude": p.Checks.Exclude} {
 		node := mappingValue(checks, key)
 		for i, g := range list {
 			if _, err := path.Match(g, ""); err != nil || g == "" {
-				ps.add(itemLine(node, i), "checks %s %q is not a check id or glob", key, g)
+				ps.Add(itemLine(node, i), "checks %s %q is not a check id or glob", key, g)
 			}
 		}
 	}
@@ -187,17 +187,17 @@ func (p *Profile) validate(ps *problems) {
 		n := itemNode(controls, i)
 		switch {
 		case c.ID == "":
-			ps.add(n.Line, "control: id is required")
+			ps.Add(n.Line, "control: id is required")
 		case seen[c.ID] > 0:
-			ps.add(lineOf(n, "id"), "control %s already defined on line %d", c.ID, seen[c.ID])
+			ps.Add(lineOf(n, "id"), "control %s already defined on line %d", c.ID, seen[c.ID])
 		default:
 			seen[c.ID] = lineOf(n, "id")
 		}
 		if c.Title == "" {
-			ps.add(n.Line, "control %s: title is required", c.ID)
+			ps.Add(n.Line, "control %s: title is required", c.ID)
 		}
 		if len(c.Checks) == 0 {
-			ps.add(lineOf(n, "checks"), "control %s: checks must list at least one check id", c.ID)
+			ps.Add(lineOf(n, "checks"), "control %s: checks must list at least one check id", c.ID)
 		}
 	}
 }
@@ -225,14 +225,14 @@ func (p *Profile) validateIDs(ps *problems, known func(string) bool, all []strin
 		node := mappingValue(checks, key)
 		for i, g := range list {
 			if !matches(g) {
-				ps.add(itemLine(node, i), "checks %s %q matches no check (see `isoaudit checks list`)", key, g)
+				ps.Add(itemLine(node, i), "checks %s %q matches no check (see `isoaudit checks list`)", key, g)
 			}
 		}
 	}
 	sev := mappingValue(checks, "severity")
 	for id := range p.Checks.Severity {
 		if !known(id) {
-			ps.add(keyLine(sev, id), "checks severity: unknown check %q", id)
+			ps.Add(keyLine(sev, id), "checks severity: unknown check %q", id)
 		}
 	}
 	controls := mappingValue(p.root, "controls")
@@ -240,7 +240,7 @@ func (p *Profile) validateIDs(ps *problems, known func(string) bool, all []strin
 		node := mappingValue(itemNode(controls, i), "checks")
 		for j, id := range c.Checks {
 			if !known(id) {
-				ps.add(itemLine(node, j), "control %s: unknown check %q", c.ID, id)
+				ps.Add(itemLine(node, j), "control %s: unknown check %q", c.ID, id)
 			}
 		}
 	}

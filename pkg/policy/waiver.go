@@ -73,21 +73,21 @@ func ParseWaivers(data []byte, file string) (*Waivers, error) {
 	list := mappingValue(root, "waivers")
 	if list == nil || list.Kind != yaml.SequenceNode || len(wf.Waivers) == 0 {
 		if len(ps) == 0 {
-			ps.add(root.Line, "no waivers: the file needs a 'waivers:' list with at least one entry")
+			ps.Add(root.Line, "no waivers: the file needs a 'waivers:' list with at least one entry")
 		}
-		return nil, ps.err(file)
+		return nil, ps.Err(file)
 	}
 	seen := map[string]int{}
 	for i := range wf.Waivers {
 		w, n := &wf.Waivers[i], list.Content[i]
 		w.validate(n, &ps)
 		if first, dup := seen[w.ID]; dup && w.ID != "" {
-			ps.add(lineOf(n, "id"), "waiver id %q already used on line %d", w.ID, first)
+			ps.Add(lineOf(n, "id"), "waiver id %q already used on line %d", w.ID, first)
 		} else {
 			seen[w.ID] = lineOf(n, "id")
 		}
 	}
-	if err := ps.err(file); err != nil {
+	if err := ps.Err(file); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
@@ -99,27 +99,27 @@ func (w *Waiver) validate(n *yaml.Node, ps *problems) {
 		{"id", w.ID}, {"check", w.Check}, {"reason", w.Reason}, {"approver", w.Approver}, {"expires", w.Expires},
 	} {
 		if f.val == "" {
-			ps.add(n.Line, "waiver %s: %s is required", w.label(), f.key)
+			ps.Add(n.Line, "waiver %s: %s is required", w.label(), f.key)
 		}
 	}
 	if w.Check != "" && !checkIDPattern.MatchString(w.Check) {
-		ps.add(lineOf(n, "check"), "waiver %s: check %q is not a check id (like CE-PRIV-001)", w.label(), w.Check)
+		ps.Add(lineOf(n, "check"), "waiver %s: check %q is not a check id (like CE-PRIV-001)", w.label(), w.Check)
 	}
 	if w.Expires != "" {
 		d, err := time.Parse(time.DateOnly, w.Expires)
 		if err != nil {
-			ps.add(lineOf(n, "expires"), "waiver %s: expires %q is not a date (YYYY-MM-DD)", w.label(), w.Expires)
+			ps.Add(lineOf(n, "expires"), "waiver %s: expires %q is not a date (YYYY-MM-DD)", w.label(), w.Expires)
 		}
 		w.expiresAt = d.AddDate(0, 0, 1)
 	}
 	s := w.Selector
 	sel := mappingValue(n, "selector")
 	if s.Asset == "" && s.Image == "" && s.Host == "" && len(s.Labels) == 0 {
-		ps.add(lineOf(n, "selector"), "waiver %s: selector needs at least one of asset, labels, image, host (use asset: \"*\" to mean every asset)", w.label())
+		ps.Add(lineOf(n, "selector"), "waiver %s: selector needs at least one of asset, labels, image, host (use asset: \"*\" to mean every asset)", w.label())
 	}
 	for _, g := range []struct{ key, pattern string }{{"asset", s.Asset}, {"image", s.Image}, {"host", s.Host}} {
 		if _, err := path.Match(g.pattern, ""); err != nil {
-			ps.add(lineOf(sel, g.key), "waiver %s: selector %s %q is not a valid glob", w.label(), g.key, g.pattern)
+			ps.Add(lineOf(sel, g.key), "waiver %s: selector %s %q is not a valid glob", w.label(), g.key, g.pattern)
 		}
 	}
 }
