@@ -163,12 +163,22 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	start := time.Now()
+	var onProgress func(int, int, string, bool)
+	var prog *progress
+	if isTerminal(s.Err) && g.logFormat == "console" {
+		prog = newProgress(s.Err, len(collectors))
+		onProgress = prog.update
+		defer prog.finish()
+	}
 	rep, err := scan.Run(ctx, scan.Config{
 		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
 		Hypervisors: hypervisors,
-		Waivers:     waivers, Baseline: base, Policy: chosen,
+		Waivers:     waivers, Baseline: base, Policy: chosen, Progress: onProgress,
 		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
 	})
+	if prog != nil {
+		prog.finish() // erase the line before any report or error is printed
+	}
 	if err != nil {
 		var exit *ExitError
 		if errors.As(err, &exit) {

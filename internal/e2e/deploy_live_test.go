@@ -34,12 +34,7 @@ func TestLiveDeployImageAuditsItsNode(t *testing.T) {
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skipf("no static build for %s", runtime.GOARCH)
 	}
-	bin := filepath.Join(t.TempDir(), "isoaudit")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../../cmd/isoaudit")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildIsoaudit(t)
 	dockerfile, err := os.ReadFile(filepath.Join("..", "..", "deploy", "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)
@@ -115,4 +110,16 @@ func TestLiveDeployImageAuditsItsNode(t *testing.T) {
 	if !found {
 		t.Errorf("the scan did not report its own container %s failing CE-SOCK-001 (%d assets)", name, len(r.Assets))
 	}
+}
+
+// buildIsoaudit builds a static isoaudit binary for the test.
+func buildIsoaudit(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "isoaudit")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "../../cmd/isoaudit")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

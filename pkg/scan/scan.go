@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -48,6 +49,10 @@ type Config struct {
 	// controls. Weights and Gate are still taken from their own fields.
 	Policy *policy.Profile
 	Tool   audit.Tool
+	// Progress, when set, is called as each collector finishes (from the
+	// collector's goroutine; it must be safe for concurrent use): done of
+	// total sources are read, the last one at endpoint, failed or not.
+	Progress func(done, total int, endpoint string, failed bool)
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -144,6 +149,7 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 	}
 	results := make([]result, len(cfg.Collectors))
 	var wg sync.WaitGroup
+	var done atomic.Int32
 	for i, c := range cfg.Collectors {
 		wg.Add(1)
 		go func() {
@@ -156,6 +162,9 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 				}
 			}
 			results[i] = result{b, err}
+			if cfg.Progress != nil {
+				cfg.Progress(int(done.Add(1)), len(cfg.Collectors), c.Endpoint(), err != nil)
+			}
 			cfg.Logger.Debug().Str("source", c.Kind()).Str("endpoint", c.Endpoint()).
 				Dur("took", time.Since(start)).Err(err).Msg("collected")
 		}()
