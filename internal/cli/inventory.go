@@ -44,18 +44,15 @@ func inventoryCollectors(f *scanFlags, inv *inventory.Inventory, log zerolog.Log
 }
 
 // endpointCollector builds the collector of one endpoint. A Docker or
-// libvirt endpoint is not contacted here; a file source is read now.
+// libvirt endpoint is not contacted here; a file source (and a TLS
+// certificate) is read now, and its error becomes the endpoint's.
 func endpointCollector(f *scanFlags, e inventory.Endpoint, log zerolog.Logger) (collect.Collector, error) {
 	switch {
 	case e.Docker != "":
 		opts := docker.DefaultOptions()
 		opts.Host, opts.All, opts.Concurrency, opts.RequestTimeout = e.Docker, e.All || f.all, f.concurrency, f.reqTimeout
 		opts.CertPath, opts.Logger = e.CertPath, log
-		c, err := docker.New(opts)
-		if err != nil {
-			return nil, usageErr("--inventory %s: endpoint %s: %v", f.inventory, e.Name, err)
-		}
-		return c, nil
+		return docker.New(opts) // unreadable TLS files cost this endpoint only
 	case e.Libvirt != "":
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath, opts.Logger = e.Libvirt, e.QEMUConf, log
