@@ -56,6 +56,9 @@ func endpointCollector(f *scanFlags, e inventory.Endpoint, log zerolog.Logger) (
 	case e.Libvirt != "":
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath, opts.Logger = e.Libvirt, e.QEMUConf, log
+		if opts.QEMUConfPath == "" && readable(libvirt.DefaultQEMUConf) { // as --libvirt-uri does
+			opts.QEMUConfPath = libvirt.DefaultQEMUConf
+		}
 		if e.LibvirtSocket != "" {
 			opts.Socket = e.LibvirtSocket
 		}
@@ -103,17 +106,23 @@ func sourceKind(key string) string {
 	return key
 }
 
-// inventoryKinds are the asset kinds the inventory's endpoints produce.
-func inventoryKinds(inv *inventory.Inventory) (containers, vms bool) {
+// inventoryKinds are the asset kinds the inventory's endpoints produce:
+// containers, VMs, and the libvirt host asset (qemu.conf).
+func inventoryKinds(inv *inventory.Inventory) (containers, vms, hosts bool) {
 	for _, e := range inv.Endpoints {
 		switch kind, _ := e.Source(); kind {
 		case "docker", "inspect", "compose":
 			containers = true
+		case "libvirt":
+			vms, hosts = true, true
+		case "libvirt_xml":
+			vms = true
+			hosts = hosts || e.QEMUConf != ""
 		default:
 			vms = true
 		}
 	}
-	return containers, vms
+	return containers, vms, hosts
 }
 
 // boundedSource runs a collector under its endpoint's timeout, waiting

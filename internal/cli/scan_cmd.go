@@ -227,9 +227,9 @@ func (f *scanFlags) kinds() []audit.Kind {
 		vms++
 	}
 	discovery := f.noSources()
-	var invContainers, invVMs bool
+	var invContainers, invVMs, invHosts bool
 	if f.inv != nil {
-		invContainers, invVMs = inventoryKinds(f.inv)
+		invContainers, invVMs, invHosts = inventoryKinds(f.inv)
 	}
 	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.composeFiles) > 0 || discovery || invContainers {
 		kinds = append(kinds, audit.KindContainer)
@@ -237,7 +237,7 @@ func (f *scanFlags) kinds() []audit.Kind {
 	if vms > 0 || discovery || invVMs {
 		kinds = append(kinds, audit.KindVM)
 	}
-	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery {
+	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery || invHosts {
 		kinds = append(kinds, audit.KindHost) // the libvirt host asset (qemu.conf)
 	}
 	return kinds
