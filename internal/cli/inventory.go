@@ -56,13 +56,19 @@ func endpointCollector(f *scanFlags, e inventory.Endpoint, log zerolog.Logger) (
 	case e.Libvirt != "":
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath, opts.Logger = e.Libvirt, e.QEMUConf, log
-		if opts.QEMUConfPath == "" && readable(libvirt.DefaultQEMUConf) { // as --libvirt-uri does
-			opts.QEMUConfPath = libvirt.DefaultQEMUConf
-		}
+		opts.TLSCA, opts.TLSCert, opts.TLSKey = e.LibvirtTLSCA, e.LibvirtTLSCert, e.LibvirtTLSKey
 		if e.LibvirtSocket != "" {
 			opts.Socket = e.LibvirtSocket
 		}
-		return libvirt.New(opts)
+		if err := opts.Validate(); err != nil { // a wrong URI is the inventory's fault: exit 2
+			return nil, usageErr("--inventory %s: endpoint %s: %v", f.inventory, e.Name, err)
+		}
+		c, err := libvirt.New(opts)
+		if err == nil && opts.QEMUConfPath == "" && c.Local() && readable(libvirt.DefaultQEMUConf) {
+			opts.QEMUConfPath = libvirt.DefaultQEMUConf // local socket, local driver configuration (as --libvirt-uri)
+			c, err = libvirt.New(opts)
+		}
+		return c, err
 	case e.Inspect != "":
 		return inspectfile.New(inspectfile.Options{Path: e.Inspect})
 	case e.Compose != "":

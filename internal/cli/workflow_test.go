@@ -390,6 +390,12 @@ func TestScanInventoryOffline(t *testing.T) {
 		t.Errorf("%d assets, sources %+v", len(r.Assets), r.Sources)
 	}
 
+	write("endpoints:\n  - {name: kvm, libvirt: \"qemu+ssh://kvm/system\"}\n")
+	code, _, stderr = run(t, "", "scan", "--inventory", inv)
+	if code != ExitUsage || !strings.Contains(stderr, "endpoint kvm: ") || !strings.Contains(stderr, "unsupported libvirt transport") {
+		t.Errorf("unsupported libvirt transport: exit %d stderr %q", code, stderr)
+	}
+
 	write("endpoints:\n  - {name: a, inspect: saved.json, docker: \"unix:///x\"}\n")
 	code, _, stderr = run(t, "", "scan", "--inventory", inv)
 	if code != ExitUsage || !strings.Contains(stderr, "fleet.yaml: line 2: endpoint a: give one source, not docker and inspect") {

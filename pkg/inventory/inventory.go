@@ -43,9 +43,14 @@ type Endpoint struct {
 	// CertPath is the directory with ca.pem, cert.pem and key.pem for a
 	// tcp:// Docker endpoint (default: DOCKER_CERT_PATH).
 	CertPath string `yaml:"tls_cert_path"`
-	// Libvirt is a local driver URI (qemu:///system) read over Socket.
-	Libvirt       string `yaml:"libvirt"`
-	LibvirtSocket string `yaml:"libvirt_socket"`
+	// Libvirt is a libvirt URI: local (qemu:///system, over LibvirtSocket
+	// or the read-only socket) or remote (qemu+tcp, qemu+tls with the
+	// LibvirtTLS* files, qemu+unix), as --libvirt-uri takes.
+	Libvirt        string `yaml:"libvirt"`
+	LibvirtSocket  string `yaml:"libvirt_socket"`
+	LibvirtTLSCA   string `yaml:"libvirt_tls_ca"`
+	LibvirtTLSCert string `yaml:"libvirt_tls_cert"`
+	LibvirtTLSKey  string `yaml:"libvirt_tls_key"`
 	// QEMUConf is the host's qemu.conf, for Libvirt or LibvirtXML.
 	QEMUConf   string `yaml:"qemu_conf"`
 	Inspect    string `yaml:"inspect"`
@@ -200,13 +205,15 @@ func validate(e *Endpoint, n *yaml.Node, ps *yamlfile.Problems) {
 		ps.Add(yamlfile.LineOf(n, "tls_cert_path"), "endpoint %s: tls_cert_path applies to docker endpoints only", label(e))
 	}
 	if e.Libvirt != "" {
-		u, err := url.Parse(e.Libvirt)
-		if err != nil || u.Scheme == "" || strings.Contains(u.Scheme, "+") || u.Host != "" || !strings.Contains(e.Libvirt, ":///") {
-			ps.Add(yamlfile.LineOf(n, "libvirt"), "endpoint %s: libvirt wants a local driver URI such as qemu:///system (remote transports are not supported: run isoaudit on that host, see deploy/)", label(e))
+		if u, err := url.Parse(e.Libvirt); err != nil || u.Scheme == "" || !strings.Contains(e.Libvirt, ":/") {
+			ps.Add(yamlfile.LineOf(n, "libvirt"), "endpoint %s: libvirt wants a URI such as qemu:///system or qemu+tls://host/system", label(e))
 		}
 	}
-	if e.LibvirtSocket != "" && e.Libvirt == "" {
-		ps.Add(yamlfile.LineOf(n, "libvirt_socket"), "endpoint %s: libvirt_socket applies to libvirt endpoints only", label(e))
+	for _, k := range []struct{ key, value string }{{"libvirt_socket", e.LibvirtSocket}, {"libvirt_tls_ca", e.LibvirtTLSCA},
+		{"libvirt_tls_cert", e.LibvirtTLSCert}, {"libvirt_tls_key", e.LibvirtTLSKey}} {
+		if k.value != "" && e.Libvirt == "" {
+			ps.Add(yamlfile.LineOf(n, k.key), "endpoint %s: %s applies to libvirt endpoints only", label(e), k.key)
+		}
 	}
 	if e.QEMUConf != "" && e.Libvirt == "" && e.LibvirtXML == "" {
 		ps.Add(yamlfile.LineOf(n, "qemu_conf"), "endpoint %s: qemu_conf applies to libvirt and libvirt_xml endpoints only", label(e))
@@ -215,7 +222,8 @@ func validate(e *Endpoint, n *yaml.Node, ps *yamlfile.Problems) {
 
 // resolvePaths makes file sources relative to the inventory's directory.
 func resolvePaths(e *Endpoint, dir string) {
-	for _, p := range []*string{&e.Inspect, &e.Compose, &e.LibvirtXML, &e.VMX, &e.VBox, &e.QEMUConf, &e.CertPath} {
+	for _, p := range []*string{&e.Inspect, &e.Compose, &e.LibvirtXML, &e.VMX, &e.VBox, &e.QEMUConf, &e.CertPath,
+		&e.LibvirtTLSCA, &e.LibvirtTLSCert, &e.LibvirtTLSKey} {
 		if *p != "" && *p != "-" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

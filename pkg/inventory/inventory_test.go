@@ -67,7 +67,7 @@ endpoints:
     docker: tcp://b:2376
     libvirt: qemu:///system
   - docker: ftp://c
-  - libvirt: qemu+ssh://root@kvm/system
+  - libvirt: kvm-host
   - name: e
     inspect: e.json
     tls_cert_path: /certs
@@ -88,7 +88,7 @@ endpoints:
 		"line 4: endpoint a: give one source",
 		"line 5: endpoint b: give one source, not docker and libvirt",
 		"line 8: endpoint ftp://c: docker wants scheme://address",
-		"line 9: endpoint qemu+ssh://root@kvm/system: libvirt wants a local driver URI",
+		"line 9: endpoint kvm-host: libvirt wants a URI such as qemu:///system",
 		"line 12: endpoint e: tls_cert_path applies to docker endpoints only",
 		`line 15: timeout "-1s"`,
 		`line 16: endpoint "f" already listed on line 13`,
