@@ -20,12 +20,18 @@ type Problem struct {
 	Message string
 }
 
+// String is "line N: message", on one line whatever the file held.
 func (p Problem) String() string {
+	msg := lineBreaks.Replace(p.Message)
 	if p.Line > 0 {
-		return fmt.Sprintf("line %d: %s", p.Line, p.Message)
+		return fmt.Sprintf("line %d: %s", p.Line, msg)
 	}
-	return p.Message
+	return msg
 }
+
+// lineBreaks escapes the line breaks a value quoted from the file may
+// carry, so every error stays one line.
+var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
 
 // FileError lists every problem found in one file, in line order. Its
 // Error is one line; Problems gives them one by one.
