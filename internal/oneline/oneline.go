@@ -39,4 +39,3 @@ func (j *joined) Error() string { return j.msg }
 func (j *joined) Unwrap() error { return j.err }
 
 var _ interface{ Unwrap() error } = (*joined)(nil)
-
