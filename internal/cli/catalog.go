@@ -55,3 +55,17 @@ func newEngine(cat *catalog.Catalog, kinds ...audit.Kind) (*engine.Engine, error
 	}
 	return eng, nil
 }
+
+// catalogIDs lists every check id of the built-in catalog and the
+// --checks-dir directories, for validating policies.
+func catalogIDs(dirs []string) (func(string) bool, []string, error) {
+	cat, err := loadCatalog(dirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, 0, len(cat.Checks))
+	for _, c := range cat.Checks {
+		ids = append(ids, c.ID)
+	}
+	return func(id string) bool { return cat.Check(id) != nil }, ids, nil
+}

@@ -38,6 +38,18 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 		}
 		out = append(out, c)
 	}
+	composed, err := composeCollectors(f, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, composed...)
+	if f.inv != nil {
+		fleet, err := inventoryCollectors(f, f.inv, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, fleet...)
+	}
 	vms, err := vmCollectors(f, log)
 	if err != nil {
 		return nil, nil, err

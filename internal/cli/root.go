@@ -59,7 +59,7 @@ func NewRoot(s Streams) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	pf.StringVar(&g.logFormat, "log-format", "console", "log format: console, json")
-	root.AddCommand(newScanCmd(g, s), newConvertCmd(g, s), newChecksCmd(g, s), newVersionCmd(s))
+	root.AddCommand(newScanCmd(g, s), newConvertCmd(g, s), newChecksCmd(g, s), newPolicyCmd(s), newVersionCmd(s))
 	return root
 }
 

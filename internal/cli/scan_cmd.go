@@ -10,8 +10,10 @@ import (
 
 	"github.com/isoaudit/isoaudit/internal/version"
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/baseline"
 	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
+	"github.com/isoaudit/isoaudit/pkg/inventory"
 	"github.com/isoaudit/isoaudit/pkg/policy"
 	"github.com/isoaudit/isoaudit/pkg/scan"
 )
@@ -40,6 +42,13 @@ type scanFlags struct {
 	reqTimeout     time.Duration
 	concurrency    int
 	send           sendFlags
+	waivers        string
+	baseline       string
+	failOnNew      bool
+	composeFiles   []string
+	policy         string
+	inventory      string
+	inv            *inventory.Inventory // loaded from --inventory
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -83,6 +92,12 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.DurationVar(&f.reqTimeout, "request-timeout", 30*time.Second, "bound each API request")
 	fl.IntVar(&f.concurrency, "concurrency", 16, "API requests in flight per daemon")
 	f.send.register(fl)
+	fl.StringArrayVar(&f.composeFiles, "compose", nil, "audit the services of a Compose file before anything runs (repeatable; interpolation reads the environment and .env)")
+	fl.StringVar(&f.inventory, "inventory", "", "audit every endpoint listed in this YAML FILE (Docker hosts over a socket, TCP+TLS or ssh, libvirt, files), concurrently, each with its own timeout")
+	fl.StringVar(&f.policy, "policy", "", "policy: a built-in name (default, strict, cis-docker-1.6) or a YAML FILE selecting checks, severities, weights and the gate")
+	fl.StringVar(&f.waivers, "waivers", "", "waiver FILE (YAML): failures it covers are reported as waived until each entry expires")
+	fl.StringVar(&f.baseline, "baseline", "", "an older JSON report: mark each failure new or unchanged and list the resolved ones")
+	fl.BoolVar(&f.failOnNew, "fail-on-new", false, "with --baseline: exit 1 only for new failures (at or above --fail-on when given)")
 	return cmd
 }
 
@@ -91,7 +106,11 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return err
 	}
-	gate, err := f.gate()
+	profile, chosen, err := f.loadPolicy()
+	if err != nil {
+		return err
+	}
+	gate, err := f.gateOver(profile.DefaultGate())
 	if err != nil {
 		return err
 	}
@@ -118,11 +137,11 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return usageErr("%s", err)
 	}
-	profile, err := policy.BuiltinProfile("default")
+	sendTo, sendOpts, err := f.send.prepare(log)
 	if err != nil {
 		return err
 	}
-	sendTo, sendOpts, err := f.send.prepare(log)
+	waivers, base, err := f.workflowInputs()
 	if err != nil {
 		return err
 	}
@@ -144,11 +163,22 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	start := time.Now()
+	var onProgress func(int, int, string, bool)
+	var prog *progress
+	if isTerminal(s.Err) && g.logFormat == "console" {
+		prog = newProgress(s.Err, len(collectors))
+		onProgress = prog.update
+		defer prog.finish()
+	}
 	rep, err := scan.Run(ctx, scan.Config{
 		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
 		Hypervisors: hypervisors,
-		Tool:        audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
+		Waivers:     waivers, Baseline: base, Policy: chosen, Progress: onProgress,
+		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
 	})
+	if prog != nil {
+		prog.finish() // erase the line before any report or error is printed
+	}
 	if err != nil {
 		var exit *ExitError
 		if errors.As(err, &exit) {
@@ -197,13 +227,17 @@ func (f *scanFlags) kinds() []audit.Kind {
 		vms++
 	}
 	discovery := f.noSources()
-	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || discovery {
+	var invContainers, invVMs, invHosts bool
+	if f.inv != nil {
+		invContainers, invVMs, invHosts = inventoryKinds(f.inv)
+	}
+	if len(f.dockerHosts) > 0 || len(f.inspectFiles) > 0 || len(f.composeFiles) > 0 || discovery || invContainers {
 		kinds = append(kinds, audit.KindContainer)
 	}
-	if vms > 0 || discovery {
+	if vms > 0 || discovery || invVMs {
 		kinds = append(kinds, audit.KindVM)
 	}
-	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery {
+	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery || invHosts {
 		kinds = append(kinds, audit.KindHost) // the libvirt host asset (qemu.conf)
 	}
 	return kinds
@@ -212,17 +246,30 @@ func (f *scanFlags) kinds() []audit.Kind {
 // noSources reports whether no source flag was given: scan then discovers
 // the local engines and libvirtd.
 func (f *scanFlags) noSources() bool {
-	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles) == 0 && f.libvirtURI == ""
+	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == "" && f.inventory == ""
 }
 
-func (f *scanFlags) gate() (policy.Gate, error) {
-	g := policy.Gate{MaxRisk: f.maxRisk}
+// gateOver applies the gate flags over a policy's gate: a flag that is
+// given wins; fail_on_new applies only with --baseline.
+func (f *scanFlags) gateOver(g policy.Gate) (policy.Gate, error) {
+	if f.maxRisk != -1 {
+		g.MaxRisk = f.maxRisk
+	}
+	if f.baseline == "" {
+		g.FailOnNew = false
+	}
 	if f.failOn != "" {
 		sev, err := audit.ParseSeverity(f.failOn)
 		if err != nil {
 			return g, usageErr("invalid --fail-on: %v", err)
 		}
 		g.FailOn = &sev
+	}
+	if f.failOnNew {
+		if f.baseline == "" {
+			return g, usageErr("--fail-on-new needs --baseline OLD.json")
+		}
+		g.FailOnNew = true
 	}
 	if f.maxRisk < -1 || f.maxRisk > 100 || (f.maxRisk < 0 && f.maxRisk != -1) {
 		return g, usageErr("invalid --max-risk %v: must be between 0 and 100", f.maxRisk)
@@ -240,4 +287,49 @@ func (f *scanFlags) useColor(s Streams) (bool, error) {
 		return false, nil
 	}
 	return false, usageErr("invalid --color %q (supported: auto, always, never)", f.color)
+}
+
+// workflowInputs reads the --waivers and --baseline files; either being
+// unreadable or invalid is an input error (exit 2) before anything is
+// scanned.
+func (f *scanFlags) workflowInputs() (*policy.Waivers, *baseline.Baseline, error) {
+	var w *policy.Waivers
+	var b *baseline.Baseline
+	var err error
+	if f.waivers != "" {
+		if w, err = policy.LoadWaivers(f.waivers); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--waivers: %w", err))
+		}
+	}
+	if f.inventory != "" {
+		if f.inv, err = inventory.Load(f.inventory); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--inventory: %w", err))
+		}
+	}
+	if f.baseline != "" {
+		if b, err = baseline.Load(f.baseline); err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--baseline: %w", err))
+		}
+	}
+	return w, b, nil
+}
+
+// loadPolicy returns the scoring profile and, when --policy was given, the
+// policy to apply (nil otherwise: every check at its own severity). A
+// policy file's check ids are validated against the whole catalog, the
+// --checks-dir checks included.
+func (f *scanFlags) loadPolicy() (*policy.Profile, *policy.Profile, error) {
+	if f.policy == "" {
+		p, err := policy.BuiltinProfile("default")
+		return p, nil, err
+	}
+	known, all, err := catalogIDs(f.checksDirs)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := policy.LoadPolicy(f.policy, known, all...)
+	if err != nil {
+		return nil, nil, inputErr(fmt.Errorf("--policy: %w", err))
+	}
+	return p, p, nil
 }

@@ -35,4 +35,10 @@ type Finding struct {
 	// Weight is the finding's share in the asset's noisy-OR risk after
 	// mitigations (0 unless Status is fail).
 	Weight float64 `json:"weight"`
+	// Waiver is the id of the waiver that accepted this failure (status
+	// waived), "" otherwise.
+	Waiver string `json:"waiver,omitempty"`
+	// Baseline is BaselineNew or BaselineUnchanged for a failed or waived
+	// finding when the scan was compared with a baseline, "" otherwise.
+	Baseline string `json:"baseline,omitempty"`
 }

@@ -75,6 +75,12 @@ type Report struct {
 	Findings      []Finding     `json:"findings"`
 	Summary       Summary       `json:"summary"`
 	Errors        []ScanError   `json:"errors"`
+	// Waivers is set when a waiver file was applied (--waivers).
+	Waivers *WaiverReport `json:"waivers,omitempty"`
+	// Baseline is set when the scan was compared with an older report.
+	Baseline *BaselineReport `json:"baseline,omitempty"`
+	// Policy is set when a policy was chosen with --policy.
+	Policy *PolicyReport `json:"policy,omitempty"`
 }
 
 // Incomplete reports whether some source could not be read.

@@ -13,6 +13,10 @@ type Gate struct {
 	FailOn *audit.Severity
 	// MaxRisk trips when any asset's risk exceeds it; negative disables it.
 	MaxRisk float64
+	// FailOnNew restricts FailOn to regressions: it trips only on failed
+	// findings a baseline marked new (at or above FailOn when that is set,
+	// any severity otherwise).
+	FailOnNew bool
 }
 
 // NoGate returns a gate that never trips.
@@ -27,7 +31,7 @@ func (g Gate) Validate() error {
 }
 
 // Enabled reports whether any condition is set.
-func (g Gate) Enabled() bool { return g.FailOn != nil || g.MaxRisk >= 0 }
+func (g Gate) Enabled() bool { return g.FailOn != nil || g.MaxRisk >= 0 || g.FailOnNew }
 
 // Evaluate returns the gate result for a scored report: "not_evaluated"
 // when no condition is set, else "pass" or "fail" with one reason per
@@ -37,7 +41,17 @@ func (g Gate) Evaluate(r *audit.Report) *audit.GateResult {
 		return &audit.GateResult{Result: "not_evaluated", Reasons: []string{}}
 	}
 	res := &audit.GateResult{Result: "pass", Reasons: []string{}}
-	if g.FailOn != nil {
+	if g.FailOnNew {
+		n := 0
+		for _, f := range r.Findings {
+			if f.Status == audit.StatusFail && f.Baseline == audit.BaselineNew && (g.FailOn == nil || f.Severity >= *g.FailOn) {
+				n++
+			}
+		}
+		if n > 0 {
+			res.Reasons = append(res.Reasons, fmt.Sprintf("%d new failed finding(s) since the baseline", n))
+		}
+	} else if g.FailOn != nil {
 		n := 0
 		for _, f := range r.Findings {
 			if f.Status == audit.StatusFail && f.Severity >= *g.FailOn {

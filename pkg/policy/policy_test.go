@@ -15,7 +15,7 @@ func TestBuiltinDefaultProfile(t *testing.T) {
 	if w := p.ScoreWeights(); w[audit.SeverityCritical] != 0.9 || w[audit.SeverityLow] != 0.05 {
 		t.Errorf("weights = %v", w)
 	}
-	if _, err := BuiltinProfile("nope"); err == nil || !strings.Contains(err.Error(), "supported: default") {
+	if _, err := BuiltinProfile("nope"); err == nil || !strings.Contains(err.Error(), "supported: cis-docker-1.6, default, strict") {
 		t.Errorf("unknown profile error = %v", err)
 	}
 }

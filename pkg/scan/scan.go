@@ -7,11 +7,13 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/baseline"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/hvversion"
 	"github.com/isoaudit/isoaudit/pkg/engine"
@@ -36,7 +38,21 @@ type Config struct {
 	// VM platform: they fill the product and version of VMs whose source
 	// did not say (offline files without their logs).
 	Hypervisors map[string]hvversion.Release
-	Tool        audit.Tool
+	// Waivers, when set, turn the failures they cover into waived findings
+	// before scoring; the report records what each entry did.
+	Waivers *policy.Waivers
+	// Baseline, when set, marks failures new or unchanged against an older
+	// report before the gate is evaluated.
+	Baseline *baseline.Baseline
+	// Policy, when set, selects the checks that report and overrides
+	// severities before scoring; the report records it and judges its
+	// controls. Weights and Gate are still taken from their own fields.
+	Policy *policy.Profile
+	Tool   audit.Tool
+	// Progress, when set, is called as each collector finishes (from the
+	// collector's goroutine; it must be safe for concurrent use): done of
+	// total sources are read, the last one at endpoint, failed or not.
+	Progress func(done, total int, endpoint string, failed bool)
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -87,18 +103,37 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	}
 	cfg.Logger.Debug().Int("assets", len(assets)).Msg("evaluating checks")
 	perAsset := eng.Evaluate(ctx, assets)
+	var waivers *policy.WaiverRun
+	if cfg.Waivers != nil {
+		waivers = cfg.Waivers.Start(r.CreatedAt)
+	}
 	for i := range assets {
 		findings := perAsset[i]
 		if findings == nil { // evaluation cancelled before this asset
 			continue
 		}
+		if cfg.Policy != nil {
+			findings = cfg.Policy.Apply(findings)
+		}
 		audit.SetFindingIDs(findings, &assets[i])
+		if waivers != nil {
+			waivers.Apply(&assets[i], findings)
+		}
 		risk, grade := cfg.Weights.Asset(findings)
 		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Host: assets[i].Host.Hostname, Risk: risk, Grade: grade})
 		r.Findings = append(r.Findings, findings...)
 	}
 	if err := ctx.Err(); err != nil {
 		r.Errors = append(r.Errors, audit.ScanError{Source: "scan", Message: fmt.Sprintf("scan interrupted: %v", err)})
+	}
+	if waivers != nil {
+		r.Waivers = waivers.Report()
+	}
+	if cfg.Baseline != nil {
+		cfg.Baseline.Compare(r)
+	}
+	if cfg.Policy != nil {
+		r.Policy = cfg.Policy.Report(r)
 	}
 	r.Summary = summarize(r)
 	r.Summary.Gate = cfg.Gate.Evaluate(r)
@@ -114,6 +149,7 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 	}
 	results := make([]result, len(cfg.Collectors))
 	var wg sync.WaitGroup
+	var done atomic.Int32
 	for i, c := range cfg.Collectors {
 		wg.Add(1)
 		go func() {
@@ -126,6 +162,9 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 				}
 			}
 			results[i] = result{b, err}
+			if cfg.Progress != nil {
+				cfg.Progress(int(done.Add(1)), len(cfg.Collectors), c.Endpoint(), err != nil)
+			}
 			cfg.Logger.Debug().Str("source", c.Kind()).Str("endpoint", c.Endpoint()).
 				Dur("took", time.Since(start)).Err(err).Msg("collected")
 		}()

@@ -35,8 +35,9 @@ func resolveHost(explicit string) string {
 // tcp:// hosts use TLS from DOCKER_CERT_PATH / DOCKER_TLS_VERIFY; local
 // sockets never do, as with the docker CLI, so a shell set up for a remote
 // TLS daemon can still audit the local one. ssh:// hosts are reached
-// through `ssh … docker system dial-stdio`.
-func newAPIClient(host string, maxConns int) (*client.Client, error) {
+// through `ssh … docker system dial-stdio`. A non-empty certPath replaces
+// the environment's TLS files for tcp:// hosts.
+func newAPIClient(host string, maxConns int, certPath string) (*client.Client, error) {
 	opts := []client.Opt{client.WithAPIVersionFromEnv()}
 	switch {
 	case strings.HasPrefix(host, "ssh://"):
@@ -52,7 +53,11 @@ func newAPIClient(host string, maxConns int) (*client.Client, error) {
 		opts = append(opts, client.WithHost(host))
 	default:
 		opts = append(opts, client.WithHost(host))
-		opts = append(opts, tlsFromEnv()...)
+		if certPath != "" {
+			opts = append(opts, tlsFromDir(certPath)...)
+		} else {
+			opts = append(opts, tlsFromEnv()...)
+		}
 	}
 	cli, err := client.New(opts...)
 	if err != nil {
@@ -83,6 +88,11 @@ func tlsFromEnv() []client.Opt {
 		}
 		dir = filepath.Join(home, ".docker")
 	}
+	return tlsFromDir(dir)
+}
+
+// tlsFromDir configures TLS from the ca.pem, cert.pem and key.pem in dir.
+func tlsFromDir(dir string) []client.Opt {
 	return []client.Opt{client.WithTLSClientConfig(
 		filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))}
 }

@@ -51,7 +51,7 @@ func New(opts Options) (*Collector, error) {
 	if err := validateHost(host); err != nil {
 		return nil, err
 	}
-	api, err := newAPIClient(host, opts.Concurrency)
+	api, err := newAPIClient(host, opts.Concurrency, opts.CertPath)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,11 @@ type Options struct {
 	Concurrency int
 	// RequestTimeout bounds each API request; 0 means no per-request limit.
 	RequestTimeout time.Duration
+	// CertPath, when set, is the directory holding ca.pem, cert.pem and
+	// key.pem for a tcp:// daemon, instead of DOCKER_CERT_PATH (so one
+	// process can reach daemons signed by different CAs). The daemon's
+	// certificate is always verified against its ca.pem.
+	CertPath string
 	// Logger receives debug records; it never receives secret values.
 	Logger zerolog.Logger
 }

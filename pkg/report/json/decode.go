@@ -75,6 +75,9 @@ func Decode(r io.Reader) (*audit.Report, error) {
 	for _, e := range doc.Errors {
 		rep.Errors = append(rep.Errors, audit.ScanError{Source: e.Source, AssetID: e.AssetID, Message: e.Message})
 	}
+	if err := decodeWorkflow(doc, rep); err != nil {
+		return nil, fmt.Errorf("decode json report: %w", err)
+	}
 	// Round-trip through the writer's own checks: a report it would refuse
 	// to write (unknown kind, status, risk out of range) is refused here.
 	if _, err := newDocument(rep); err != nil {
@@ -107,6 +110,7 @@ func decodeFinding(f finding) (audit.Finding, error) {
 		ID: f.ID, CheckID: f.CheckID, AssetID: f.AssetID, Status: audit.Status(f.Status), Severity: sev,
 		Title: f.Title, Message: f.Message, Evidence: ev, Remediation: f.Remediation,
 		References: f.References, Tags: f.Tags, Chain: f.Chain, Mitigations: mit, Weight: f.Weight,
+		Waiver: f.Waiver, Baseline: f.Baseline,
 	}, nil
 }
 

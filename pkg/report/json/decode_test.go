@@ -106,3 +106,34 @@ func TestDecodeAcceptsNewerMinor(t *testing.T) {
 func reporttestEvidence(actual any) audit.Evidence {
 	return audit.Evidence{Path: "x", Actual: actual, Expected: "y"}
 }
+
+// TestDecodeRoundTripWorkflowSections: the waivers, baseline and policy
+// sections and the findings' waiver and baseline marks survive a decode,
+// so `isoaudit convert` keeps them.
+func TestDecodeRoundTripWorkflowSections(t *testing.T) {
+	r := reporttest.Representative()
+	r.Findings[0].Baseline = audit.BaselineNew
+	for i := range r.Findings {
+		if r.Findings[i].Status == audit.StatusWaived {
+			r.Findings[i].Waiver = "W-1"
+		}
+	}
+	sha := strings.Repeat("ab", 32)
+	r.Waivers = &audit.WaiverReport{File: "w.yaml", SHA256: sha, Entries: []audit.WaiverResult{
+		{ID: "W-1", CheckID: "CE-PRIV-001", Status: audit.WaiverApplied, Expires: "2026-12-31", Approver: "sec", Findings: 1}}}
+	r.Baseline = &audit.BaselineReport{File: "old.json", SHA256: sha, CreatedAt: "2026-06-30T12:00:00Z", New: 1, Unchanged: 2,
+		Resolved: []audit.ResolvedFinding{{ID: sha, CheckID: "CE-SOCK-001", AssetID: "docker://h/x", Severity: audit.SeverityCritical, Title: "t"}}}
+	r.Policy = &audit.PolicyReport{Name: "cis", File: "policies/cis.yaml", SHA256: sha, Framework: "CIS", Controls: []audit.ControlResult{
+		{ID: "5.5", Title: "t", Checks: []string{"CE-PRIV-001"}, Status: audit.ControlFail, Failed: 1, Assets: []string{"docker://h/x"}}}}
+	first := write(t, r)
+	if !bytes.Contains(first, []byte(`"waivers": {`)) || !bytes.Contains(first, []byte(`"baseline":"new"`)) {
+		t.Fatalf("sections not written:\n%s", first)
+	}
+	rep, err := reportjson.Decode(bytes.NewReader(first))
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if again := write(t, rep); !bytes.Equal(first, again) {
+		t.Errorf("re-encoded report differs:\nfirst: %s\nagain: %s", first, again)
+	}
+}

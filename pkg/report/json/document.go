@@ -24,6 +24,9 @@ type document struct {
 	Findings      []finding   `json:"findings"`
 	Summary       summary     `json:"summary"`
 	Errors        []scanError `json:"errors"`
+	Waivers       *waivers    `json:"waivers,omitempty"`
+	Baseline      *baseline   `json:"baseline,omitempty"`
+	Policy        *policyDoc  `json:"policy,omitempty"`
 }
 
 type tool struct {
@@ -67,6 +70,8 @@ type finding struct {
 	Chain       []string     `json:"chain"`
 	Mitigations []mitigation `json:"mitigations"`
 	Weight      float64      `json:"weight"`
+	Waiver      string       `json:"waiver,omitempty"`
+	Baseline    string       `json:"baseline,omitempty"`
 }
 
 type evidence struct {
@@ -112,6 +117,56 @@ type byStatus struct {
 type gate struct {
 	Result  string   `json:"result"`
 	Reasons []string `json:"reasons"`
+}
+
+type waivers struct {
+	File    string         `json:"file"`
+	SHA256  string         `json:"sha256"`
+	Entries []waiverResult `json:"entries"`
+}
+
+type waiverResult struct {
+	ID       string `json:"id"`
+	CheckID  string `json:"check_id"`
+	Status   string `json:"status"`
+	Expires  string `json:"expires"`
+	Approver string `json:"approver"`
+	Findings int    `json:"findings"`
+}
+
+type baseline struct {
+	File      string     `json:"file"`
+	SHA256    string     `json:"sha256"`
+	CreatedAt string     `json:"created_at"`
+	New       int        `json:"new"`
+	Unchanged int        `json:"unchanged"`
+	Resolved  []resolved `json:"resolved"`
+}
+
+type resolved struct {
+	ID           string `json:"id"`
+	CheckID      string `json:"check_id"`
+	AssetID      string `json:"asset_id"`
+	Severity     string `json:"severity"`
+	Title        string `json:"title"`
+	AssetPresent bool   `json:"asset_present"`
+}
+
+type policyDoc struct {
+	Name      string    `json:"name"`
+	File      string    `json:"file"`
+	SHA256    string    `json:"sha256"`
+	Framework string    `json:"framework,omitempty"`
+	Controls  []control `json:"controls"`
+}
+
+type control struct {
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Checks []string `json:"checks"`
+	Status string   `json:"status"`
+	Failed int      `json:"failed"`
+	Assets []string `json:"assets"`
 }
 
 type scanError struct {
@@ -164,6 +219,17 @@ func newDocument(r *audit.Report) (*document, error) {
 	d.Summary = sum
 	for _, e := range r.Errors {
 		d.Errors = append(d.Errors, scanError{Source: e.Source, AssetID: e.AssetID, Message: e.Message})
+	}
+	if r.Waivers != nil {
+		d.Waivers = newWaivers(r.Waivers)
+	}
+	if r.Baseline != nil {
+		if d.Baseline, err = newBaseline(r.Baseline); err != nil {
+			return nil, err
+		}
+	}
+	if r.Policy != nil {
+		d.Policy = newPolicy(r.Policy)
 	}
 	return d, nil
 }
@@ -245,6 +311,8 @@ func newFinding(f audit.Finding) (finding, error) {
 		Chain:       nonNil(f.Chain),
 		Mitigations: mit,
 		Weight:      f.Weight,
+		Waiver:      f.Waiver,
+		Baseline:    f.Baseline,
 	}, nil
 }
 
@@ -319,4 +387,37 @@ func statusNames() string {
 // nonNil returns a copy of s that encodes as [] when empty.
 func nonNil(s []string) []string {
 	return append(make([]string, 0, len(s)), s...)
+}
+
+func newWaivers(w *audit.WaiverReport) *waivers {
+	out := &waivers{File: w.File, SHA256: w.SHA256, Entries: make([]waiverResult, 0, len(w.Entries))}
+	for _, e := range w.Entries {
+		out.Entries = append(out.Entries, waiverResult{ID: e.ID, CheckID: e.CheckID, Status: e.Status,
+			Expires: e.Expires, Approver: e.Approver, Findings: e.Findings})
+	}
+	return out
+}
+
+func newBaseline(b *audit.BaselineReport) (*baseline, error) {
+	out := &baseline{File: b.File, SHA256: b.SHA256, CreatedAt: b.CreatedAt, New: b.New, Unchanged: b.Unchanged,
+		Resolved: make([]resolved, 0, len(b.Resolved))}
+	for _, f := range b.Resolved {
+		sev, err := f.Severity.MarshalText()
+		if err != nil {
+			return nil, fmt.Errorf("baseline resolved %s: %w", f.ID, err)
+		}
+		out.Resolved = append(out.Resolved, resolved{ID: f.ID, CheckID: f.CheckID, AssetID: f.AssetID,
+			Severity: string(sev), Title: f.Title, AssetPresent: f.AssetPresent})
+	}
+	return out, nil
+}
+
+func newPolicy(p *audit.PolicyReport) *policyDoc {
+	out := &policyDoc{Name: p.Name, File: p.File, SHA256: p.SHA256, Framework: p.Framework,
+		Controls: make([]control, 0, len(p.Controls))}
+	for _, c := range p.Controls {
+		out.Controls = append(out.Controls, control{ID: c.ID, Title: c.Title, Checks: nonNil(c.Checks),
+			Status: c.Status, Failed: c.Failed, Assets: nonNil(c.Assets)})
+	}
+	return out
 }

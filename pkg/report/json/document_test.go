@@ -28,6 +28,12 @@ func TestDocumentCoversAudit(t *testing.T) {
 		{"summary", audit.Summary{}, summary{}},
 		{"gate", audit.GateResult{}, gate{}},
 		{"scan error", audit.ScanError{}, scanError{}},
+		{"waivers", audit.WaiverReport{}, waivers{}},
+		{"waiver result", audit.WaiverResult{}, waiverResult{}},
+		{"baseline", audit.BaselineReport{}, baseline{}},
+		{"resolved", audit.ResolvedFinding{}, resolved{}},
+		{"policy", audit.PolicyReport{}, policyDoc{}},
+		{"control", audit.ControlResult{}, control{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,8 +28,17 @@ func encodeLines(w *bufio.Writer, doc any) error {
 	}
 	v := reflect.Indirect(reflect.ValueOf(doc))
 	t := v.Type()
-	w.WriteString("{\n")
+	// Optional sections (omitempty pointers left nil) are left out.
+	var fields []int
 	for i := 0; i < t.NumField(); i++ {
+		_, opts, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if opts == "omitempty" && v.Field(i).Kind() == reflect.Pointer && v.Field(i).IsNil() {
+			continue
+		}
+		fields = append(fields, i)
+	}
+	w.WriteString("{\n")
+	for k, i := range fields {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		w.WriteString(`  "` + name + `": `)
 		field := v.Field(i)
@@ -49,7 +58,7 @@ func encodeLines(w *bufio.Writer, doc any) error {
 		} else if err := put(field.Interface()); err != nil {
 			return err
 		}
-		if i < t.NumField()-1 {
+		if k < len(fields)-1 {
 			w.WriteByte(',')
 		}
 		w.WriteByte('\n')

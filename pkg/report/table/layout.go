@@ -40,7 +40,11 @@ func (p *printer) report(r *audit.Report) {
 	p.header(r)
 	p.sources(r.Sources)
 	p.scanErrors(r.Errors)
-	p.assets(r)
+	if r.Policy != nil && len(r.Policy.Controls) > 0 {
+		p.controls(r)
+	} else {
+		p.assets(r)
+	}
 	p.summary(r)
 }
 
@@ -209,6 +213,9 @@ func (p *printer) finding(f audit.Finding) {
 	} else if len(f.Mitigations) > 0 {
 		line += " " + mitigated(f.Mitigations)
 	}
+	if f.Baseline == audit.BaselineNew {
+		line += " (new)"
+	}
 	p.println(line)
 
 	switch f.Status {
@@ -276,11 +283,49 @@ func (p *printer) summary(r *audit.Report) {
 		}
 		p.println(fmt.Sprintf("scan incomplete: %s failed, %s", plural(failed, "source"), plural(len(r.Errors), "scan error")))
 	}
+	p.waivers(r.Waivers)
+	p.baseline(r.Baseline)
 	if g := s.Gate; g != nil {
 		result := strings.ReplaceAll(clean(g.Result), "_", " ")
 		p.println("gate: " + p.st.gate(g.Result, result))
 		for _, reason := range g.Reasons {
 			p.wrapped("  - ", prose(reason), "    ")
 		}
+	}
+}
+
+// waivers sums up what the waiver file did, naming the entries that
+// expired or matched nothing: both need someone's attention.
+func (p *printer) waivers(w *audit.WaiverReport) {
+	if w == nil {
+		return
+	}
+	ids := map[string][]string{}
+	for _, e := range w.Entries {
+		ids[e.Status] = append(ids[e.Status], clean(e.ID))
+	}
+	parts := []string{fmt.Sprintf("%d applied", len(ids[audit.WaiverApplied]))}
+	for _, st := range []string{audit.WaiverExpired, audit.WaiverUnmatched} {
+		if n := len(ids[st]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s (%s)", n, st, strings.Join(ids[st], ", ")))
+		}
+	}
+	p.wrapped("waivers: ", clean(w.File)+" sha256:"+clean(w.SHA256[:min(12, len(w.SHA256))])+" · "+strings.Join(parts, ", "), "  ")
+}
+
+// baseline sums up the comparison with the baseline report and lists
+// the failures that were resolved since.
+func (p *printer) baseline(b *audit.BaselineReport) {
+	if b == nil {
+		return
+	}
+	p.wrapped("baseline: ", fmt.Sprintf("%s (%s) · %d new, %d unchanged, %d resolved", clean(b.File), clean(b.CreatedAt),
+		b.New, b.Unchanged, len(b.Resolved)), "  ")
+	for _, f := range b.Resolved {
+		gone := ""
+		if !f.AssetPresent {
+			gone = " (asset gone)"
+		}
+		p.println(truncate("  resolved  "+clean(f.CheckID)+"  "+clean(f.AssetID)+gone+"  "+prose(f.Title), maxWidth))
 	}
 }
