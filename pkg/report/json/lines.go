@@ -14,7 +14,15 @@ import (
 // much to write for large fleets (encoding/json's indenter re-scans every
 // byte). HTML characters are not escaped, so "<", ">" and "&" stay
 // readable in titles and paths.
-func encodeLines(w *bufio.Writer, doc any) error {
+// lazySlice is an array field produced element by element while it is
+// written (the findings of a large fleet), so the document never holds a
+// second copy of it.
+type lazySlice struct {
+	n  int
+	at func(i int) (any, error)
+}
+
+func encodeLines(w *bufio.Writer, doc any, lazy map[string]lazySlice) error {
 	var buf bytes.Buffer // one element at a time
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -42,7 +50,26 @@ func encodeLines(w *bufio.Writer, doc any) error {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		w.WriteString(`  "` + name + `": `)
 		field := v.Field(i)
-		if field.Kind() == reflect.Slice && field.Len() > 0 {
+		if l, ok := lazy[name]; ok && l.n > 0 {
+			w.WriteString("[\n")
+			for j := 0; j < l.n; j++ {
+				w.WriteString("    ")
+				e, err := l.at(j)
+				if err == nil {
+					err = put(e)
+				}
+				if err != nil {
+					return err
+				}
+				if j < l.n-1 {
+					w.WriteByte(',')
+				}
+				w.WriteByte('\n')
+			}
+			w.WriteString("  ]")
+		} else if _, ok := lazy[name]; ok {
+			w.WriteString("[]")
+		} else if field.Kind() == reflect.Slice && field.Len() > 0 {
 			w.WriteString("[\n")
 			for j := 0; j < field.Len(); j++ {
 				w.WriteString("    ")

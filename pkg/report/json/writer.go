@@ -27,12 +27,15 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return errors.New("encode json report: nil report")
 	}
-	doc, err := newDocument(r)
+	doc, err := newDocumentHead(r)
 	if err != nil {
 		return fmt.Errorf("encode json report: %w", err)
 	}
+	// Findings are converted to their wire form as they are written (they
+	// were validated by newDocumentHead), not held a second time.
+	findings := lazySlice{n: len(r.Findings), at: func(i int) (any, error) { return newFinding(r.Findings[i]) }}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := encodeLines(bw, doc); err != nil { // only I/O can fail here
+	if err := encodeLines(bw, doc, map[string]lazySlice{"findings": findings}); err != nil { // only I/O can fail here
 		return fmt.Errorf("write json report: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
