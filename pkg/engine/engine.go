@@ -294,8 +294,14 @@ func hostValue(a *audit.Asset) ref.Val {
 	if a.Kind != audit.KindContainer {
 		return toValue(reflect.ValueOf(a.Host))
 	}
-	return toValue(reflect.ValueOf(a.Host), "virt")
+	return toValue(reflect.ValueOf(a.Host), containerHostSkip...)
 }
+
+// containerHostSkip are the host fields container checks never read: the
+// hypervisor facts and the machine facts of the host collector, which
+// only host assets carry.
+var containerHostSkip = []string{"virt", "kernel_cmdline", "kernels_installed", "release", "packages", "sysctls",
+	"cgroup_v1_controllers", "virtualization", "cpu", "guest", "updates", "daemon", "self"}
 
 type vars struct {
 	act    interpreter.Activation
