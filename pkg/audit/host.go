@@ -45,6 +45,10 @@ type Host struct {
 	// Packages maps a runtime product (runc, containerd, docker, qemu) to
 	// its installed distribution package as "<release>:<version>".
 	Packages map[string]string `json:"packages" cel:"packages"`
+	// ContainerdCRI is "enabled" when a containerd on this machine serves
+	// the Kubernetes CRI plugin, "disabled" when every containerd config
+	// read disables it (Docker's own containerd does), "" when unknown.
+	ContainerdCRI string `json:"containerd_cri" cel:"containerd_cri"`
 	// Sysctls holds the kernel settings that gate escapes, by dotted name
 	// (kernel.unprivileged_userns_clone…); a setting the kernel does not
 	// have is absent.

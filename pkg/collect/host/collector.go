@@ -171,6 +171,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	h.Guest = col.guest(procs)
 	h.Updates = col.updates(now)
 	col.dockerDaemon(ctx, &h)
+	h.ContainerdCRI = col.containerdCRI()
 	if c.opts.Self {
 		h.Self = col.self()
 	}

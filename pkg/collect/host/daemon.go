@@ -296,3 +296,52 @@ func lastOr(v []string, def string) string {
 	}
 	return def
 }
+
+// containerdCRI tells whether the containerd daemons here serve the CRI
+// plugin: each running containerd's --config (default
+// /etc/containerd/config.toml) is read for disabled_plugins. "" when no
+// containerd runs (offline roots: the installed config decides if it
+// exists).
+func (c *collector) containerdCRI() string {
+	var configs []string
+	for _, p := range c.fs.glob("/proc/[0-9]*/comm") {
+		if c.fs.line(p) != "containerd" {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(c.fs.read(strings.TrimSuffix(p, "/comm")+"/cmdline"), "\x00"), "\x00")
+		cfg := "/etc/containerd/config.toml"
+		for i, a := range args {
+			if (a == "--config" || a == "-c") && i+1 < len(args) {
+				cfg = args[i+1]
+			} else if v, ok := strings.CutPrefix(a, "--config="); ok {
+				cfg = v
+			}
+		}
+		configs = append(configs, cfg)
+	}
+	if len(configs) == 0 {
+		if !c.offline || !c.fs.exists("/etc/containerd/config.toml") {
+			return ""
+		}
+		configs = []string{"/etc/containerd/config.toml"}
+	}
+	for _, cfg := range configs {
+		if !criDisabled(c.fs.read(cfg)) {
+			return "enabled"
+		}
+	}
+	return "disabled"
+}
+
+// criDisabled reports whether a containerd config's disabled_plugins
+// names the CRI plugin; a missing or unreadable file leaves CRI on (the
+// default).
+func criDisabled(toml string) bool {
+	for _, l := range lines(toml) {
+		k, v, ok := strings.Cut(l, "=")
+		if ok && strings.TrimSpace(k) == "disabled_plugins" {
+			return strings.Contains(v, `"cri"`) || strings.Contains(v, `"io.containerd.grpc.v1.cri"`)
+		}
+	}
+	return false
+}

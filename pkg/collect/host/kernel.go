@@ -15,10 +15,10 @@ import (
 // gatingSysctls are the kernel settings that open or close exploit paths
 // of the kernel advisories and escape chains.
 var gatingSysctls = []string{
-	"kernel.unprivileged_userns_clone",            // Debian/Ubuntu: 0 blocks unprivileged user namespaces
-	"user.max_user_namespaces",                    // 0 blocks user namespaces
+	"kernel.unprivileged_userns_clone",             // Debian/Ubuntu: 0 blocks unprivileged user namespaces
+	"user.max_user_namespaces",                     // 0 blocks user namespaces
 	"kernel.apparmor_restrict_unprivileged_userns", // Ubuntu 23.10+: 1 confines them
-	"kernel.unprivileged_bpf_disabled",            // 0 lets any user load BPF programs
+	"kernel.unprivileged_bpf_disabled",             // 0 lets any user load BPF programs
 	"kernel.yama.ptrace_scope",
 	"kernel.kptr_restrict",
 	"kernel.dmesg_restrict",
@@ -108,7 +108,7 @@ func (c *collector) installedKernels() []string {
 		out = append(out, strings.TrimPrefix(path.Base(p), "vmlinuz-"))
 	}
 	for _, p := range append(c.fs.glob("/lib/modules/*"), c.fs.glob("/usr/lib/modules/*")...) {
-		if c.fs.exists(p + "/modules.dep") || c.fs.exists(p+"/kernel") || c.fs.exists(p+"/vmlinuz") {
+		if c.fs.exists(p+"/modules.dep") || c.fs.exists(p+"/kernel") || c.fs.exists(p+"/vmlinuz") {
 			out = append(out, path.Base(p))
 		}
 	}
