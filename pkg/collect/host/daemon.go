@@ -197,6 +197,10 @@ func (c *collector) socket(p, group string) audit.DaemonSocket {
 	s := audit.DaemonSocket{Path: p, GroupMembers: []string{}}
 	fi, err := os.Stat(c.fs.path(p))
 	if err != nil {
+		// No socket (a stopped daemon, a mounted root): dockerd creates it
+		// owned by its configured group, whose members reach it then.
+		s.Group = group
+		s.GroupMembers = c.groupMembers(group)
 		return s
 	}
 	s.Mode = fmt.Sprintf("%o", fi.Mode().Perm())

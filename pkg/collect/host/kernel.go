@@ -30,6 +30,12 @@ var gatingSysctls = []string{
 	"fs.protected_hardlinks",
 }
 
+// v1Controllers are the cgroup v1 controller names (mount options of a
+// v1 hierarchy; the others are flags such as xattr or noprefix).
+var v1Controllers = map[string]bool{"cpu": true, "cpuacct": true, "cpuset": true, "memory": true, "devices": true,
+	"freezer": true, "net_cls": true, "net_prio": true, "blkio": true, "perf_event": true, "hugetlb": true,
+	"pids": true, "rdma": true, "misc": true}
+
 // distroFlavour matches kernel releases built by a distribution.
 var distroFlavour = regexp.MustCompile(`-(amd64|arm64|armmp|686|686-pae|cloud-amd64|cloud-arm64|rt-amd64|generic|lowlatency|aws|azure|gcp|oracle|kvm|virtual|lpae|raspi)$|\.el[0-9]+|\.fc[0-9]+|\.amzn[0-9]|-lts$|-default$|\.x86_64$|\.aarch64$`)
 
@@ -82,7 +88,7 @@ func (c *collector) kernel(h *audit.Host, release string) {
 		switch m.fstype {
 		case "cgroup":
 			for _, o := range strings.Split(m.options, ",") {
-				if o != "rw" && o != "ro" && !strings.Contains(o, "=") || strings.HasPrefix(o, "name=") {
+				if v1Controllers[o] || strings.HasPrefix(o, "name=") {
 					v1 = append(v1, o)
 				}
 			}
