@@ -170,8 +170,16 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	procs := col.processes()
 	h.Guest = col.guest(procs)
 	h.Updates = col.updates(now)
-	col.dockerDaemon(ctx, &h)
-	h.ContainerdCRI = col.containerdCRI()
+	if virt.Container {
+		// Inside a container the daemon's files are the host's, not this
+		// root's: a daemon.json here (or none) would misreport it.
+		h.Daemon = audit.DockerDaemon{Sources: []string{}, Hosts: []string{}, AuthorizationPlugins: []string{},
+			Socket: audit.DaemonSocket{GroupMembers: []string{}}}
+		col.notes = append(col.notes, "running in a container: the Docker daemon's configuration is not read (audit the host)")
+	} else {
+		col.dockerDaemon(ctx, &h)
+		h.ContainerdCRI = col.containerdCRI()
+	}
 	if c.opts.Self {
 		h.Self = col.self()
 	}

@@ -2,6 +2,8 @@ package host
 
 import (
 	"net"
+	"path"
+	"slices"
 	"os"
 	"strconv"
 	"strings"
@@ -74,18 +76,21 @@ func (c *collector) self() audit.SelfView {
 		}
 	}
 	v.RuntimeSockets = sorted(v.RuntimeSockets)
-	for _, p := range kernelFiles {
+	for _, p := range c.kernelFileCandidates() {
 		if c.fs.exists(p) && unix.Access(c.fs.path(p), unix.W_OK) == nil {
 			v.WritableKernelFiles = append(v.WritableKernelFiles, p)
 		}
 	}
+	v.WritableKernelFiles = sorted(v.WritableKernelFiles)
 	for _, p := range append(c.fs.glob("/sys/fs/cgroup/*/release_agent"), c.fs.glob("/sys/fs/cgroup/release_agent")...) {
 		if unix.Access(c.fs.path(p), unix.W_OK) == nil {
 			v.ReleaseAgents = append(v.ReleaseAgents, p)
 		}
 	}
 	for _, m := range parseMountinfo(c.fs.read("/proc/self/mountinfo")) {
-		if pseudoFS[m.fstype] || m.mountPoint == "/" || containerBinds[m.mountPoint] || strings.HasPrefix(m.fstype, "fuse.lxcfs") {
+		// Sockets are HOST-SELF-003's (runtime_sockets), not host paths.
+		if pseudoFS[m.fstype] || m.mountPoint == "/" || containerBinds[m.mountPoint] || strings.HasPrefix(m.fstype, "fuse.lxcfs") ||
+			strings.HasSuffix(m.mountPoint, ".sock") || slices.Contains(runtimeSockets, m.mountPoint) {
 			continue
 		}
 		mode := "ro"
@@ -164,6 +169,25 @@ func (c *collector) socketCandidates() []string {
 	for _, m := range parseMountinfo(c.fs.read("/proc/self/mountinfo")) {
 		if strings.HasSuffix(m.mountPoint, ".sock") {
 			out = append(out, m.mountPoint)
+		}
+	}
+	return sorted(out)
+}
+
+// kernelFileCandidates are kernelFiles plus the same files under every
+// other procfs or sysfs mount (a host /proc bound at /host/proc).
+func (c *collector) kernelFileCandidates() []string {
+	out := append([]string{}, kernelFiles...)
+	for _, m := range parseMountinfo(c.fs.read("/proc/self/mountinfo")) {
+		switch {
+		case m.fstype == "proc" && m.mountPoint != "/proc":
+			for _, f := range kernelFiles {
+				if rest, ok := strings.CutPrefix(f, "/proc/"); ok {
+					out = append(out, path.Join(m.mountPoint, rest))
+				}
+			}
+		case m.fstype == "sysfs" && m.mountPoint != "/sys":
+			out = append(out, path.Join(m.mountPoint, "kernel/uevent_helper"))
 		}
 	}
 	return sorted(out)
