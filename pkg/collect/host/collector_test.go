@@ -152,9 +152,9 @@ func TestClassifyCPU(t *testing.T) {
 		"Mitigation: Retpolines; STIBP: disabled; RSB filling; PBRSB-eIBRS: Not affected; BHI: Retpoline": "mitigated",
 		"Vulnerable": "vulnerable",
 		"Vulnerable: Clear CPU buffers attempted, no microcode; SMT Host state unknown": "unknown",
-		"Vulnerable: Safe RET, no microcode":                                          "unknown",
-		"Mitigation: PTE Inversion; VMX: vulnerable":                                  "vulnerable",
-		"Unknown: No mitigations":                                                     "unknown",
+		"Vulnerable: Safe RET, no microcode":                                            "unknown",
+		"Mitigation: PTE Inversion; VMX: vulnerable":                                    "vulnerable",
+		"Unknown: No mitigations":                                                       "unknown",
 	} {
 		if got := classifyCPU(state); got != want {
 			t.Errorf("classifyCPU(%q) = %s, want %s", state, got, want)

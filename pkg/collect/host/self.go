@@ -2,9 +2,9 @@ package host
 
 import (
 	"net"
+	"os"
 	"path"
 	"slices"
-	"os"
 	"strconv"
 	"strings"
 	"time"
