@@ -95,6 +95,56 @@ type collector struct {
 	offline bool
 	eol     eolTable
 	notes   []string
+	// release is the os-release key; installed every dpkg package's
+	// version, read once; procs the visible processes (pid → command).
+	release   string
+	installed map[string]string
+	procs     map[string]string
+}
+
+// pkgVersions returns the installed version of the named packages.
+func (c *collector) pkgVersions(names ...string) map[string]string {
+	if c.installed == nil {
+		c.installed, _ = pkgdb.DpkgVersions(c.fs.root)
+		if c.installed == nil {
+			c.installed = map[string]string{}
+		}
+	}
+	out := map[string]string{}
+	for _, n := range names {
+		if v, ok := c.installed[n]; ok {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+// pkg is pkgdb.Package over the cached database: "<release>:<version>"
+// of the first of names installed.
+func (c *collector) pkg(names ...string) string {
+	if c.release == "" {
+		return ""
+	}
+	vers := c.pkgVersions(names...)
+	for _, n := range names {
+		if v := vers[n]; v != "" {
+			return c.release + ":" + v
+		}
+	}
+	return ""
+}
+
+// processList returns pid → command name of the processes under /proc.
+func (c *collector) processList() map[string]string {
+	if c.procs == nil {
+		c.procs = map[string]string{}
+		for _, p := range c.fs.glob("/proc/[0-9]*/comm") {
+			if n := c.fs.line(p); n != "" {
+				c.procs[strings.TrimSuffix(strings.TrimPrefix(p, "/proc/"), "/comm")] = n
+			}
+		}
+	}
+	return c.procs
 }
 
 // runtimePackages are the distribution packages of each runtime product
@@ -139,12 +189,13 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 		h.Hostname = "localhost"
 	}
 	h.Release = col.osRelease(now)
+	col.release = h.Release.Key
 	if h.Release.PrettyName != "" {
 		h.OS = h.Release.PrettyName
 	}
 	col.kernel(&h, h.Release.Key)
 	for product, names := range runtimePackages {
-		if p := pkgdb.Package(c.root, names...); p != "" {
+		if p := col.pkg(names...); p != "" {
 			h.Packages[product] = p
 		}
 	}

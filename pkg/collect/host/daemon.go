@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -265,11 +266,15 @@ func (c *collector) groupMembers(group string) []string {
 // findProcess returns the pid, arguments and real uid of the first
 // process whose command name is comm.
 func (c *collector) findProcess(comm string) (pid string, args []string, uid int) {
-	for _, p := range c.fs.glob("/proc/[0-9]*/comm") {
-		if c.fs.line(p) != comm {
-			continue
+	pids := make([]string, 0, 1)
+	for pid, name := range c.processList() {
+		if name == comm {
+			pids = append(pids, pid)
 		}
-		dir := strings.TrimSuffix(p, "/comm")
+	}
+	sort.Strings(pids)
+	for _, p := range pids {
+		dir := "/proc/" + p
 		raw := strings.TrimRight(c.fs.read(dir+"/cmdline"), "\x00")
 		if raw == "" {
 			continue
@@ -308,11 +313,11 @@ func lastOr(v []string, def string) string {
 // exists).
 func (c *collector) containerdCRI() string {
 	var configs []string
-	for _, p := range c.fs.glob("/proc/[0-9]*/comm") {
-		if c.fs.line(p) != "containerd" {
+	for pid, comm := range c.processList() {
+		if comm != "containerd" {
 			continue
 		}
-		args := strings.Split(strings.TrimRight(c.fs.read(strings.TrimSuffix(p, "/comm")+"/cmdline"), "\x00"), "\x00")
+		args := strings.Split(strings.TrimRight(c.fs.read("/proc/"+pid+"/cmdline"), "\x00"), "\x00")
 		cfg := "/etc/containerd/config.toml"
 		for i, a := range args {
 			if (a == "--config" || a == "-c") && i+1 < len(args) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
-	"github.com/isoaudit/isoaudit/pkg/collect/pkgdb"
 )
 
 // guestTools are the guest agents of reference vms.md §8.2: their
@@ -42,7 +41,7 @@ func (c *collector) guest(procs map[string]bool) audit.GuestFacts {
 	for _, t := range guestTools {
 		names = append(names, t.packages...)
 	}
-	vers, _ := pkgdb.DpkgVersions(c.fs.root, names...)
+	vers := c.pkgVersions(names...)
 	for _, t := range guestTools {
 		tool := audit.GuestTool{Name: t.name}
 		var seen []string
@@ -132,10 +131,8 @@ func (c *collector) fstabShares() []audit.SharedMount {
 // visible under the root.
 func (c *collector) processes() map[string]bool {
 	out := map[string]bool{}
-	for _, p := range c.fs.glob("/proc/[0-9]*/comm") {
-		if n := c.fs.line(p); n != "" {
-			out[n] = true
-		}
+	for _, n := range c.processList() {
+		out[n] = true
 	}
 	return out
 }

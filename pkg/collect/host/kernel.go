@@ -9,7 +9,6 @@ import (
 	goversion "github.com/hashicorp/go-version"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
-	"github.com/isoaudit/isoaudit/pkg/collect/pkgdb"
 )
 
 // gatingSysctls are the kernel settings that open or close exploit paths
@@ -54,7 +53,7 @@ func (c *collector) kernel(h *audit.Host, release string) {
 	}
 	if h.Kernel != "" {
 		if release != "" {
-			vers, _ := pkgdb.DpkgVersions(c.fs.root, "linux-image-"+h.Kernel, "linux-image-"+h.Kernel+"-unsigned")
+			vers := c.pkgVersions("linux-image-"+h.Kernel, "linux-image-"+h.Kernel+"-unsigned")
 			for _, n := range []string{"linux-image-" + h.Kernel, "linux-image-" + h.Kernel + "-unsigned"} {
 				if v := vers[n]; v != "" {
 					h.KernelPackage = release + ":" + v

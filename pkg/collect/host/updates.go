@@ -14,7 +14,6 @@ import (
 	"github.com/pierrec/lz4/v4"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
-	"github.com/isoaudit/isoaudit/pkg/collect/pkgdb"
 )
 
 // maxIndex bounds one decompressed package index.
@@ -33,8 +32,9 @@ func (c *collector) updates(now time.Time) audit.Updates {
 		}
 		u.RebootPackages = sorted(lines(pk))
 	}
-	installed, err := pkgdb.DpkgVersions(c.fs.root)
-	if err != nil || len(installed) == 0 {
+	c.pkgVersions()
+	installed := c.installed
+	if len(installed) == 0 {
 		return u
 	}
 	indexes := c.fs.glob("/var/lib/apt/lists/*security*_Packages*")
