@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/schema/schematest"
 )
 
 func hostRoot(name string) string { return filepath.Join("..", "..", "testdata", "hostroots", name) }
@@ -39,6 +40,7 @@ func TestScanRootAuditsTheMountedFilesystem(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	schematest.RequireValidReport(t, []byte(stdout))
 	var rep audit.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/isoaudit/isoaudit/internal/livetest"
 	"github.com/isoaudit/isoaudit/pkg/audit"
+	"github.com/isoaudit/isoaudit/schema/schematest"
 )
 
 // selfPair ties a HOST-SELF check (what the process sees from inside) to
@@ -161,6 +162,7 @@ func runSelf(t *testing.T, cli *client.Client, name, bin string) []string {
 	if _, err := stdcopy.StdCopy(&stdout, &stderr, logs); err != nil {
 		t.Fatal(err)
 	}
+	schematest.RequireValidReport(t, stdout.Bytes())
 	var rep struct {
 		Assets []struct {
 			Kind string `json:"kind"`
