@@ -2,6 +2,7 @@ package checks
 
 import (
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +126,29 @@ func TestHostKernelVerdictReasons(t *testing.T) {
 			}
 			if s, _ := f.Evidence[0].Actual.(string); !strings.HasSuffix(s, ": "+want) {
 				t.Errorf("%s: evidence %q, want the verdict %s", root, s, want)
+			}
+		}
+	}
+}
+
+// TestContainerChecksReadNoMachineFacts: the engine binds the host
+// collector's machine facts only for host assets (pkg/engine
+// containerHostSkip), so a container check reading one would error at
+// run time.
+func TestContainerChecksReadNoMachineFacts(t *testing.T) {
+	cat, _, _ := builtinEngine(t)
+	machine := regexp.MustCompile(`host\.(kernel_cmdline|kernels_installed|release|packages|sysctls|cgroup_v1_controllers|virtualization|cpu|guest|updates|daemon|self|virt)\b`)
+	for _, c := range cat.Checks {
+		if c.Kind != audit.KindContainer {
+			continue
+		}
+		exprs := []string{c.Condition, c.UnknownWhen}
+		for _, e := range c.Evidence {
+			exprs = append(exprs, e.Value)
+		}
+		for _, e := range exprs {
+			if m := machine.FindString(e); m != "" {
+				t.Errorf("%s reads %s, which container assets do not carry", c.ID, m)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
@@ -182,6 +183,9 @@ func cpuinfoFlag(cpuinfo, flag string) bool {
 	return false
 }
 
+// runtimeName is what a container= marker may hold to be reported.
+var runtimeName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
+
 // cgroupRuntimes are substrings of a cgroup path and the runtime they
 // name (amicontained, deepce).
 var cgroupRuntimes = []struct{ sub, tech string }{
@@ -209,6 +213,11 @@ func (c *collector) detectContainer() (*audit.VirtLayer, []string) {
 	}
 	for _, kv := range strings.Split(c.fs.read("/proc/1/environ"), "\x00") {
 		if v, ok := strings.CutPrefix(kv, "container="); ok && v != "" {
+			// Only a runtime name is kept: PID 1's environment is never
+			// copied, and an odd value is reported as set.
+			if !runtimeName.MatchString(v) {
+				v = "other"
+			}
 			strong = append(strong, signal{v, "PID 1 environment container=" + v})
 		}
 	}
