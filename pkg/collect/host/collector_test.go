@@ -144,6 +144,15 @@ func TestContainerLayer(t *testing.T) {
 	if l == nil || l.Technology != "docker" || !strings.Contains(l.DecidedBy, "overlay of docker storage") {
 		t.Errorf("docker container: layer %+v", l)
 	}
+	// Podman marks its containers with /run/.containerenv.
+	if err := os.Remove(filepath.Join(dir, ".dockerenv")); err != nil {
+		t.Fatal(err)
+	}
+	write("run/.containerenv", "engine=\"podman-5.0\"\n")
+	write("proc/self/mountinfo", "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n")
+	if l, _ := c.detectContainer(); l == nil || l.Technology != "podman" || l.DecidedBy != "/run/.containerenv present" {
+		t.Errorf("podman container: layer %+v", l)
+	}
 }
 
 func TestClassifyCPU(t *testing.T) {
