@@ -27,7 +27,7 @@ func TestChainEvidenceInheritsPreconditions(t *testing.T) {
 			continue
 		}
 		for i, fx := range c.Fixtures.Fail {
-			a, err := engine.FixtureAsset(c.Kind, base, fx)
+			a, err := fixtureAssetFor(c, base, fx)
 			if err != nil {
 				t.Fatalf("%s fail #%d: %v", c.ID, i+1, err)
 			}

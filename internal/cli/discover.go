@@ -6,12 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/rs/zerolog"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
+	"github.com/isoaudit/isoaudit/pkg/collect/host"
 	"github.com/isoaudit/isoaudit/pkg/collect/inspectfile"
 	"github.com/isoaudit/isoaudit/pkg/collect/libvirt"
 	"github.com/isoaudit/isoaudit/pkg/collect/libvirtxml"
@@ -58,7 +60,7 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 	hosts := f.dockerHosts
 	var skipped []audit.Source
 	uri := f.libvirtURI
-	if f.noSources() {
+	if f.noSources() && !f.self {
 		hosts, skipped = discoverEngines(os.Getenv("DOCKER_HOST"), os.Getenv("XDG_RUNTIME_DIR"))
 		if _, err := os.Stat(libvirt.DefaultSocket); err == nil {
 			uri = libvirt.DefaultURI
@@ -84,6 +86,16 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 			}
 		}
 		out = append(out, c)
+	}
+	if f.auditsHost() {
+		c, err := hostCollector(f, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, c)
+	}
+	if f.self {
+		return out, skipped, nil
 	}
 	for _, h := range hosts {
 		opts := docker.DefaultOptions()
@@ -184,4 +196,56 @@ func readable(path string) bool {
 	defer f.Close()
 	st, err := f.Stat()
 	return err == nil && st.Mode().IsRegular()
+}
+
+// auditsHost reports whether the scan audits a host asset: --root and
+// --self always; otherwise every scan of a live local source (discovery,
+// a unix:// engine socket, the local libvirtd) unless --no-host. Offline
+// files and remote daemons describe other machines, so scanning only
+// those does not audit the one isoaudit runs on.
+func (f *scanFlags) auditsHost() bool {
+	if f.root != "" || f.self {
+		return true
+	}
+	if f.noHost {
+		return false
+	}
+	if f.noSources() {
+		return true
+	}
+	if strings.HasPrefix(f.libvirtURI, "qemu:///") {
+		return true
+	}
+	for _, h := range f.dockerHosts {
+		if strings.HasPrefix(h, "unix://") || strings.HasPrefix(h, "/") {
+			return true
+		}
+	}
+	return false
+}
+
+// noSourcesBesidesHost reports whether no container or VM source was
+// named.
+func (f *scanFlags) noSourcesBesidesHost() bool {
+	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 &&
+		f.libvirtURI == "" && f.inventory == ""
+}
+
+// hostCollector builds the host collector: the running machine, or the
+// root filesystem of --root.
+func hostCollector(f *scanFlags, log zerolog.Logger) (collect.Collector, error) {
+	opts := host.DefaultOptions()
+	opts.Logger = log.With().Str("source", host.Kind).Logger()
+	opts.Self = f.self
+	if f.root != "" {
+		opts.Root, opts.DockerAPI = f.root, false
+	}
+	c, err := host.New(opts)
+	if err != nil {
+		if f.root != "" {
+			return nil, usageErr("--root %s: %v", f.root, err)
+		}
+		return nil, usageErr("host: %v", err)
+	}
+	return c, nil
 }

@@ -49,6 +49,9 @@ type scanFlags struct {
 	policy         string
 	inventory      string
 	inv            *inventory.Inventory // loaded from --inventory
+	noHost         bool
+	root           string
+	self           bool
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -98,6 +101,9 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.StringVar(&f.waivers, "waivers", "", "waiver FILE (YAML): failures it covers are reported as waived until each entry expires")
 	fl.StringVar(&f.baseline, "baseline", "", "an older JSON report: mark each failure new or unchanged and list the resolved ones")
 	fl.BoolVar(&f.failOnNew, "fail-on-new", false, "with --baseline: exit 1 only for new failures (at or above --fail-on when given)")
+	fl.BoolVar(&f.noHost, "no-host", false, "do not audit the machine isoaudit runs on (by default every scan of a local source also audits it as a host asset)")
+	fl.StringVar(&f.root, "root", "", "audit the mounted root filesystem in DIR (an image or offline disk) as a host asset, instead of the running machine")
+	fl.BoolVar(&f.self, "self", false, "audit only this machine, including what this process can do (capabilities, seccomp, AppArmor, sockets, writable kernel files): run it inside a container")
 	return cmd
 }
 
@@ -117,6 +123,12 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	color, err := f.useColor(s)
 	if err != nil {
 		return err
+	}
+	if f.self && (f.root != "" || f.noHost || !f.noSourcesBesidesHost()) {
+		return usageErr("--self audits only this machine: it cannot be combined with --root, --no-host or another source")
+	}
+	if f.root != "" && f.noHost {
+		return usageErr("--root audits a root filesystem as a host asset; --no-host turns host auditing off")
 	}
 	if f.concurrency < 1 || f.timeout <= 0 || f.reqTimeout <= 0 {
 		return usageErr("--concurrency, --timeout and --request-timeout must be positive")
@@ -237,8 +249,9 @@ func (f *scanFlags) kinds() []audit.Kind {
 	if vms > 0 || discovery || invVMs {
 		kinds = append(kinds, audit.KindVM)
 	}
-	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery || invHosts {
-		kinds = append(kinds, audit.KindHost) // the libvirt host asset (qemu.conf)
+	if f.libvirtURI != "" || (len(f.libvirtXML) > 0 && f.qemuConf != "") || discovery || invHosts || f.auditsHost() {
+		// the libvirt host asset (qemu.conf) and the machine itself
+		kinds = append(kinds, audit.KindHost)
 	}
 	return kinds
 }
@@ -246,7 +259,8 @@ func (f *scanFlags) kinds() []audit.Kind {
 // noSources reports whether no source flag was given: scan then discovers
 // the local engines and libvirtd.
 func (f *scanFlags) noSources() bool {
-	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == "" && f.inventory == ""
+	return len(f.dockerHosts)+len(f.inspectFiles)+len(f.libvirtXML)+len(f.vmxFiles)+len(f.vboxFiles)+len(f.composeFiles) == 0 && f.libvirtURI == "" && f.inventory == "" &&
+		f.root == "" && !f.self
 }
 
 // gateOver applies the gate flags over a policy's gate: a flag that is

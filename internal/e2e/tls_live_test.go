@@ -177,7 +177,7 @@ func TestLiveTLSRemoteDaemon(t *testing.T) {
 			t.Skipf("no local daemon socket: %v", err)
 		}
 		d.env(t, "", "1", pki.client, pki.emptyHome)
-		code, rep, stderr := runCLIReport(t, "scan", "--docker-host", host, "--docker-host", local, "-o", "json")
+		code, rep, stderr := runCLIReport(t, "scan", "--docker-host", host, "--docker-host", local, "--no-host", "-o", "json")
 		if rep == nil || len(rep.Sources) != 2 {
 			t.Fatalf("exit %d, report %+v; stderr: %s", code, rep, stderr)
 		}

@@ -148,6 +148,13 @@ func (t *Table) validate() error {
 	if t.Package == "" {
 		t.Package = "''"
 	}
+	// The expressions are spliced into larger ones: a conditional
+	// (`a ? b : c`) must keep its own precedence.
+	for _, e := range []*string{&t.Product, &t.Version, &t.Package} {
+		if s := strings.TrimSpace(*e); strings.ContainsAny(s, "?:| ") && !strings.HasPrefix(s, "(") {
+			*e = "(" + s + ")"
+		}
+	}
 	if len(t.Products) == 0 {
 		return errors.New("missing products")
 	}

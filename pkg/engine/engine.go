@@ -288,14 +288,27 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 
 // hostValue converts the host document. Its hypervisor facts (host.virt,
 // the largest part: all of qemu.conf) are bound for VM and host assets
-// only; container checks have no use for them and would pay for the
+// only, and the host collector's machine facts for host assets only;
+// container and VM checks have no use for them and would pay for the
 // conversion on every asset.
 func hostValue(a *audit.Asset) ref.Val {
-	if a.Kind != audit.KindContainer {
+	switch a.Kind {
+	case audit.KindHost:
 		return toValue(reflect.ValueOf(a.Host))
+	case audit.KindVM:
+		return toValue(reflect.ValueOf(a.Host), machineFacts...)
 	}
-	return toValue(reflect.ValueOf(a.Host), "virt")
+	return toValue(reflect.ValueOf(a.Host), containerHostSkip...)
 }
+
+// machineFacts are the host fields only the host collector fills (for
+// assets of kind host).
+var machineFacts = []string{"kernel_cmdline", "kernels_installed", "release", "packages", "sysctls",
+	"cgroup_v1_controllers", "virtualization", "cpu", "guest", "updates", "daemon", "self"}
+
+// containerHostSkip are the host fields container checks never read: the
+// hypervisor facts and the machine facts.
+var containerHostSkip = append([]string{"virt"}, machineFacts...)
 
 type vars struct {
 	act    interpreter.Activation

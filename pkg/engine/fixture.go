@@ -69,6 +69,11 @@ func (e *Engine) runFixture(chk *audit.Check, base map[string]any, fx audit.Fixt
 	if err != nil {
 		return nil, err
 	}
+	if a.Kind == audit.KindHost && !chk.AppliesTo(a.Platform) && len(chk.Platforms) > 0 {
+		// Host fixtures carry no platform of their own: run them as the
+		// first platform the check names.
+		a.Platform = chk.Platforms[0]
+	}
 	if !chk.AppliesTo(a.Platform) {
 		// The check does not run on this platform, so it cannot fail there.
 		return &audit.Finding{CheckID: chk.ID, Status: audit.StatusPass,
