@@ -72,6 +72,7 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 	if uri != "" {
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath = uri, f.qemuConf
+		opts.Concurrency, opts.RequestTimeout = f.concurrency, f.reqTimeout
 		opts.TLSCA, opts.TLSCert, opts.TLSKey = f.libvirtTLSCA, f.libvirtTLSCert, f.libvirtTLSKey
 		opts.Logger = log.With().Str("source", libvirt.Kind).Logger()
 		c, err := libvirt.New(opts)

@@ -56,6 +56,7 @@ func endpointCollector(f *scanFlags, e inventory.Endpoint, log zerolog.Logger) (
 	case e.Libvirt != "":
 		opts := libvirt.DefaultOptions()
 		opts.URI, opts.QEMUConfPath, opts.Logger = e.Libvirt, e.QEMUConf, log
+		opts.Concurrency, opts.RequestTimeout = f.concurrency, f.reqTimeout
 		opts.TLSCA, opts.TLSCert, opts.TLSKey = e.LibvirtTLSCA, e.LibvirtTLSCert, e.LibvirtTLSKey
 		if e.LibvirtSocket != "" {
 			opts.Socket = e.LibvirtSocket

@@ -184,6 +184,12 @@ type scan struct {
 	inspected []container.InspectResponse
 	gone      []string // notes about objects removed during the scan
 	failures  []failure
+	// lost is set when the daemon stopped answering mid-scan (a refused
+	// or reset connection): the remaining inspects are abandoned and the
+	// loss is one error, not one per container.
+	lost      error
+	abandoned int
+	stop      context.CancelFunc
 }
 
 // failure is an inspect that failed; assetName is "" for an image.
@@ -197,12 +203,18 @@ func (s *scan) inspectAll(ctx context.Context, items []container.Summary) {
 	for _, item := range items {
 		s.prefetchImage(ctx, item.ImageID)
 	}
+	ctx, s.stop = context.WithCancel(ctx)
+	defer s.stop()
 	var wg sync.WaitGroup
 	for _, item := range items {
 		wg.Go(func() { s.inspectOne(ctx, item) })
 	}
 	wg.Wait()
 	s.imageWG.Wait()
+	if s.lost != nil {
+		s.failures = append(s.failures, failure{message: fmt.Sprintf("daemon at %s lost during the scan: %d of %d containers inspected, %d abandoned: %v",
+			s.c.endpoint, len(s.inspected), len(items), s.abandoned, scrubHost(s.lost, s.c.host))})
+	}
 }
 
 // inspectOne inspects one container and makes sure its image is read.
@@ -215,12 +227,32 @@ func (s *scan) inspectOne(ctx context.Context, item container.Summary) {
 		s.mu.Lock()
 		s.inspected = append(s.inspected, res.Container)
 		s.mu.Unlock()
+	case s.isLost(err):
 	case ctx.Err() != nil: // Collect reports the cancellation once.
 	case cerrdefs.IsNotFound(err):
 		s.noteGone(fmt.Sprintf("container %s (%s) was removed before it could be inspected; skipped", name, shortID(item.ID)))
 	default:
 		s.fail(name, fmt.Sprintf("inspect container %s: %v", name, scrubHost(err, s.c.host)))
 	}
+}
+
+// isLost records a failure that means the daemon is gone (it refuses or
+// drops connections) and stops the other inspects; a container not
+// inspected because of it counts as abandoned.
+func (s *scan) isLost(err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.lost != nil:
+		s.abandoned++
+		return true
+	case client.IsErrConnectionFailed(err):
+		s.lost = err
+		s.abandoned++
+		s.stop()
+		return true
+	}
+	return false
 }
 
 func (s *scan) noteGone(msg string) {

@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -119,6 +120,11 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collect domains at %s: %w", c.endpoint, err)
 	}
+	if s.lost != nil {
+		s.errs = append(s.errs, audit.ScanError{Source: c.endpoint, Message: fmt.Sprintf(
+			"libvirtd at %s lost during the scan: %d of %d domains read, %d abandoned: %s",
+			c.endpoint, len(s.assets), len(doms), s.abandoned, oneLine(s.lost))})
+	}
 	b := s.batch()
 	// The hypervisor's own settings (qemu.conf, versions) are an asset
 	// too: the QC-* host checks read it.
@@ -146,6 +152,11 @@ type scan struct {
 	assets []audit.Asset
 	errs   []audit.ScanError
 	notes  []string
+	// lost is the first connection-level failure (libvirtd restarted,
+	// the connection dropped or a request timed out, which closes it):
+	// later reads are abandoned and the loss is one error.
+	lost      error
+	abandoned int
 }
 
 // call runs one RPC bounded by the request timeout. go-libvirt calls take
@@ -216,6 +227,13 @@ func (s *scan) readAll(ctx context.Context, doms []golibvirt.Domain, virt audit.
 			wg.Wait()
 			return
 		}
+		if s.isLost() {
+			<-sem
+			s.mu.Lock()
+			s.abandoned++
+			s.mu.Unlock()
+			continue
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			s.readDomain(ctx, d, virt, hostname)
@@ -242,8 +260,29 @@ func (s *scan) readDomain(ctx context.Context, d golibvirt.Domain, virt audit.Vi
 		s.notes = append(s.notes, fmt.Sprintf("domain %s was undefined before it could be read; skipped", d.Name))
 		return
 	}
+	if s.lost != nil || (!isRPCError(err) && ctx.Err() == nil) {
+		if s.lost == nil {
+			s.lost = err
+		}
+		s.abandoned++
+		return
+	}
 	s.errs = append(s.errs, audit.ScanError{Source: s.c.endpoint, AssetID: id,
 		Message: fmt.Sprintf("read domain %s: %s", d.Name, oneLine(err))})
+}
+
+func (s *scan) isLost() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost != nil
+}
+
+// isRPCError reports whether libvirtd itself answered err (a domain
+// error), as opposed to the connection failing under the call.
+func isRPCError(err error) bool {
+	var e golibvirt.Error
+	var pe *golibvirt.Error
+	return errors.As(err, &e) || errors.As(err, &pe)
 }
 
 // add normalizes one domain's XML into an asset.

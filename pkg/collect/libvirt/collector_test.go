@@ -74,7 +74,7 @@ func (f *fakeConn) DomainXML(d golibvirt.Domain) (string, error) {
 		return "", golibvirt.Error{Code: uint32(golibvirt.ErrNoDomain), Message: "Domain not found: no domain with matching name '" + d.Name + "'"}
 	}
 	if f.broken[d.Name] {
-		return "", errors.New("internal error:\nsomething broke")
+		return "", golibvirt.Error{Code: 1, Message: "internal error:\nsomething broke"} // libvirtd answered: a domain error
 	}
 	return f.xml[d.Name], nil
 }
