@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -419,5 +420,50 @@ func TestScanVMXAndVBox(t *testing.T) {
 				t.Errorf("assets = %+v", r.Assets)
 			}
 		})
+	}
+}
+
+// TestNoSecretInAnyVMOutput scans VM definitions holding every kind of
+// console and hypervisor secret (VNC and SPICE passwords in a domain
+// dumped with secrets, a QEMU secret argument and environment value, a
+// .vmx VNC password, a VirtualBox VRDE password hash and teleporter
+// password, qemu.conf default passwords) into every output format and
+// debug logs in both log formats: none of the values appears anywhere.
+func TestNoSecretInAnyVMOutput(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "secrets")
+	var secrets []string
+	for i := 1; i <= 9; i++ {
+		secrets = append(secrets, fmt.Sprintf("Leak%d", i))
+	}
+	out := t.TempDir()
+	for _, logFormat := range []string{"console", "json"} {
+		args := []string{"scan", "--libvirt-xml", filepath.Join(dir, "consoles.xml"), "--libvirt-xml-secure",
+			"--qemu-conf", filepath.Join(dir, "qemu.conf"), "--vmx", filepath.Join(dir, "console.vmx"),
+			"--vbox", filepath.Join(dir, "vrde.vbox"), "--log-level", "debug", "--log-format", logFormat,
+			"-o", "table", "--show-passed"}
+		for _, format := range report.Formats() {
+			args = append(args, "-o", format+"="+filepath.Join(out, logFormat+"."+format))
+		}
+		code, stdout, stderr := run(t, "", args...)
+		if code != ExitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		all := stdout + stderr
+		for _, format := range report.Formats() {
+			b, err := os.ReadFile(filepath.Join(out, logFormat+"."+format))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all += string(b)
+		}
+		if !strings.Contains(all, "secret-consoles") || !strings.Contains(all, "secret-vrde") || !strings.Contains(all, "secret-vnc") {
+			t.Fatalf("the VMs were not all audited")
+		}
+		for _, s := range secrets {
+			if strings.Contains(all, s) {
+				i := strings.Index(all, s)
+				t.Errorf("log format %s: secret …%s… leaked: %q", logFormat, s, all[max(i-80, 0):min(i+20, len(all))])
+			}
+		}
 	}
 }
