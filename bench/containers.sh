@@ -45,6 +45,10 @@ printf 'containers=%d rounds=%d\n' "$N" "$ROUNDS"
 printf 'docker inspect $(docker ps -q): %8.1f ms (median)\n' "$(awk -v x=$ins 'BEGIN{print x/1000}')"
 printf 'isoaudit scan -o json:          %8.1f ms (median)\n' "$(awk -v x=$sc 'BEGIN{print x/1000}')"
 printf 'ratio scan/inspect:             %8.2f\n' "$(awk -v x=$sc -v y=$ins 'BEGIN{print x/y}')"
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f 'isoaudit scan peak RSS:         %M KiB' \
+		./bin/isoaudit scan --docker-host "${DOCKER_HOST:-unix:///var/run/docker.sock}" -o json >/dev/null || true
+fi
 
 if [ "${BENCH_PER_CHECK:-0}" = 1 ]; then
 	t0=$(now)
