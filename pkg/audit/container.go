@@ -49,6 +49,111 @@ type Image struct {
 	Digest   string `json:"digest" cel:"digest"`
 	Created  string `json:"created" cel:"created"` // RFC 3339, "" when unknown
 	User     string `json:"user" cel:"user"`       // the image config's USER, "" when unknown
+	// RepoDigests are the image's "repo@sha256:…" entries; EnvNames the
+	// names (never values) of the image config's ENV; Labels the image
+	// config's labels with secret-looking values redacted. All empty when
+	// the image was not inspected.
+	RepoDigests []string          `json:"repo_digests" cel:"repo_digests"`
+	EnvNames    []string          `json:"env_names" cel:"env_names"`
+	Labels      map[string]string `json:"labels" cel:"labels"`
+	// RefChecked is true when the daemon was asked what Ref points to now;
+	// RefID is the image id it resolved to ("" when it resolves to none).
+	RefChecked bool   `json:"ref_checked" cel:"ref_checked"`
+	RefID      string `json:"ref_id" cel:"ref_id"`
+	// Trust is the trust policy's verdict on the image, filled by the scan
+	// (zero when no policy was applied).
+	Trust ImageTrust `json:"trust" cel:"trust"`
+	// Scan holds the image scanner's results (zero when not scanned).
+	Scan ImageScan `json:"scan" cel:"scan"`
+}
+
+// ImageTrust is the trust policy applied to one image: the facts a check
+// needs so that the policy's values (lists, limits) never appear in CEL.
+type ImageTrust struct {
+	// Evaluated is false when no trust policy was applied.
+	Evaluated bool `json:"evaluated" cel:"evaluated"`
+	// Allowed is false when the registry or repository is denied or not
+	// in a non-empty allow list; Rule names the policy entry that decided.
+	Allowed bool   `json:"allowed" cel:"allowed"`
+	Rule    string `json:"rule" cel:"rule"`
+	// RequireDigest is the policy's require_digest.
+	RequireDigest bool `json:"require_digest" cel:"require_digest"`
+	// MaxAgeDays is the policy's max_image_age in whole days (0: no limit);
+	// AgeDays the image's age at scan time (-1 when its creation time is
+	// unknown).
+	MaxAgeDays int64 `json:"max_age_days" cel:"max_age_days"`
+	AgeDays    int64 `json:"age_days" cel:"age_days"`
+	// RootForbidden is true when the image matches non_root_images.
+	RootForbidden bool `json:"root_forbidden" cel:"root_forbidden"`
+}
+
+// Image scan statuses.
+const (
+	ImageScanOK      = "ok"      // scanned with a vulnerability DB
+	ImageScanUnknown = "unknown" // not scanned: no DB, scanning off, image unreachable
+	ImageScanError   = "error"   // the scan itself failed
+)
+
+// ImageScan is what the image scanner found in one image; every container
+// of the image carries the same value.
+type ImageScan struct {
+	// Status is "ok" (analyzed and matched against a vulnerability DB),
+	// "unknown" or "error" ("" when no scanner ran); Reason says why it is
+	// not "ok".
+	Status string `json:"status" cel:"status"`
+	Reason string `json:"reason" cel:"reason"`
+	// Analyzed is true when the image's layers and configuration were
+	// read, so OS, Packages, Secrets and Misconfigs are valid even when no
+	// vulnerability DB was available (Status "unknown").
+	Analyzed bool `json:"analyzed" cel:"analyzed"`
+	// OS is the detected distribution ("debian 12.5", "" when none);
+	// Packages the number of OS and language packages found.
+	OS       string `json:"os" cel:"os"`
+	Packages int64  `json:"packages" cel:"packages"`
+	// Vulnerabilities counts every vulnerability by severity; Fixable
+	// lists those with a fixed version, most severe first.
+	Vulnerabilities VulnCounts      `json:"vulnerabilities" cel:"vulnerabilities"`
+	Fixable         []Vulnerability `json:"fixable" cel:"fixable"`
+	// Secrets are secrets found in image files: rule and place only,
+	// never the matched text.
+	Secrets []ImageSecret `json:"secrets" cel:"secrets"`
+	// Misconfigs are the failed checks the scanner applies to the image
+	// configuration (Dockerfile-equivalent history and config).
+	Misconfigs []ImageMisconfig `json:"misconfigs" cel:"misconfigs"`
+}
+
+// VulnCounts counts vulnerabilities per severity.
+type VulnCounts struct {
+	Critical int64 `json:"critical" cel:"critical"`
+	High     int64 `json:"high" cel:"high"`
+	Medium   int64 `json:"medium" cel:"medium"`
+	Low      int64 `json:"low" cel:"low"`
+	Unknown  int64 `json:"unknown" cel:"unknown"`
+}
+
+// Vulnerability is one vulnerable package version.
+type Vulnerability struct {
+	ID        string `json:"id" cel:"id"` // CVE-…, GHSA-…
+	Package   string `json:"package" cel:"package"`
+	Installed string `json:"installed" cel:"installed"`
+	Fixed     string `json:"fixed" cel:"fixed"`
+	Severity  string `json:"severity" cel:"severity"` // critical, high, medium, low, unknown
+}
+
+// ImageSecret is a secret found in an image file.
+type ImageSecret struct {
+	RuleID   string `json:"rule_id" cel:"rule_id"`
+	Title    string `json:"title" cel:"title"`
+	Severity string `json:"severity" cel:"severity"`
+	Path     string `json:"path" cel:"path"`
+	Line     int64  `json:"line" cel:"line"`
+}
+
+// ImageMisconfig is a failed image-configuration check.
+type ImageMisconfig struct {
+	ID       string `json:"id" cel:"id"` // DS-0002…
+	Title    string `json:"title" cel:"title"`
+	Severity string `json:"severity" cel:"severity"`
 }
 
 // Capabilities are Linux capability names without the CAP_ prefix, upper

@@ -34,6 +34,8 @@ type Profile struct {
 	Checks   Selection          `yaml:"checks"`
 	Gate     GateSpec           `yaml:"gate"`
 	Controls []Control          `yaml:"controls"`
+	// Trust is the image trust policy (see trust.go).
+	Trust Trust `yaml:"trust"`
 
 	// File and SHA256 say where the policy came from ("policies/NAME.yaml"
 	// for a built-in one).
@@ -97,6 +99,9 @@ func ParsePolicy(data []byte, label string, known func(id string) bool, all ...s
 	}
 	p.root = root
 	p.validate(&ps)
+	if err := p.Trust.Compile(); err != nil {
+		ps.Add(lineOf(p.root, "trust"), "%v", err)
+	}
 	if known != nil {
 		p.validateIDs(&ps, known, all)
 	}

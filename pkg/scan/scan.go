@@ -53,9 +53,25 @@ type Config struct {
 	// collector's goroutine; it must be safe for concurrent use): done of
 	// total sources are read, the last one at endpoint, failed or not.
 	Progress func(done, total int, endpoint string, failed bool)
+	// Trust, when set, is applied to every container's image before the
+	// checks run (container.image.trust).
+	Trust *policy.Trust
+	// Images, when set, scans the images of the collected containers
+	// before the checks run (container.image.scan); its source entry is
+	// added to the report.
+	Images ImageScanner
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
+}
+
+// ImageScanner fills Container.Image.Scan of container assets. It must
+// scan each distinct image once however many containers use it, set a
+// status on every container asset (ImageScanUnknown with a reason when an
+// image could not be scanned), and describe itself and its database as a
+// report source. An error status in the source makes the scan incomplete.
+type ImageScanner interface {
+	ScanImages(ctx context.Context, assets []audit.Asset) audit.Source
 }
 
 // ErrNothingToScan is returned when no source was given or found.
@@ -98,6 +114,7 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	for i := range assets {
 		hvversion.Assume(assets[i].VM, cfg.Hypervisors)
 	}
+	enrichImages(collectCtx, cfg, now(), assets, r)
 	if err := <-compiled; err != nil {
 		return nil, err
 	}
@@ -199,6 +216,34 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 	r.Sources = append(r.Sources, cfg.Skipped...)
 	sort.SliceStable(assets, func(i, j int) bool { return assets[i].ID < assets[j].ID })
 	return dedupe(assets, r)
+}
+
+// enrichImages applies the trust policy and the image scanner to the
+// container assets.
+func enrichImages(ctx context.Context, cfg Config, now time.Time, assets []audit.Asset, r *audit.Report) {
+	if cfg.Trust != nil {
+		for i := range assets {
+			if c := assets[i].Container; c != nil {
+				c.Image.Trust = cfg.Trust.Apply(c.Image, now)
+			}
+		}
+	}
+	containers := 0
+	for _, a := range assets {
+		if a.Container != nil {
+			containers++
+		}
+	}
+	if cfg.Images == nil || containers == 0 {
+		return
+	}
+	start := time.Now()
+	src := cfg.Images.ScanImages(ctx, assets)
+	cfg.Logger.Debug().Str("source", src.Kind).Str("status", src.Status).Dur("took", time.Since(start)).Msg("images scanned")
+	if src.Status == audit.SourceError {
+		r.Errors = append(r.Errors, audit.ScanError{Source: src.Kind + " " + src.Endpoint, Message: src.Error})
+	}
+	r.Sources = append(r.Sources, src)
 }
 
 // dedupe drops a second asset with an id already seen (the same container

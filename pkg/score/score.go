@@ -3,6 +3,7 @@ package score
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
@@ -81,11 +82,32 @@ func Grade(risk float64) string {
 // Grades lists the grades, best first.
 func Grades() []string { return []string{"A", "B", "C", "D", "F"} }
 
+// TagVulnerability marks findings about known vulnerable packages in an
+// image; an asset's risk counts only the heaviest of them.
+const TagVulnerability = "vulnerability"
+
 // Asset sets each finding's Weight and returns the asset's risk and grade.
+// Vulnerabilities count once per asset: of the failed findings tagged
+// TagVulnerability (the image's fixable CVEs, and the chain that escalates
+// them on an escape-prone container) only the heaviest keeps its weight;
+// the others get 0, so one image's CVEs never raise the risk twice.
 func (w Weights) Asset(findings []audit.Finding) (risk float64, grade string) {
 	ws := make([]float64, 0, len(findings))
+	heaviestVuln := -1
 	for i := range findings {
 		findings[i].Weight = w.Weight(&findings[i])
+		if findings[i].Weight > 0 && slices.Contains(findings[i].Tags, TagVulnerability) {
+			if heaviestVuln >= 0 && findings[heaviestVuln].Weight >= findings[i].Weight {
+				findings[i].Weight = 0
+				continue
+			}
+			if heaviestVuln >= 0 {
+				findings[heaviestVuln].Weight = 0
+			}
+			heaviestVuln = i
+		}
+	}
+	for i := range findings {
 		if findings[i].Weight > 0 {
 			ws = append(ws, findings[i].Weight)
 		}

@@ -93,3 +93,27 @@ func TestFleet(t *testing.T) {
 		t.Errorf("empty Fleet = %v %v %v", worst, mean, by)
 	}
 }
+
+func TestAssetCountsVulnerabilitiesOnce(t *testing.T) {
+	w := DefaultWeights()
+	vuln := []string{"image", TagVulnerability}
+	findings := []audit.Finding{
+		{CheckID: "CE-IMG-010", Status: audit.StatusFail, Severity: audit.SeverityHigh, Tags: vuln},
+		{CheckID: "CE-PRIV-001", Status: audit.StatusFail, Severity: audit.SeverityCritical},
+		{CheckID: "CE-CHAIN-016", Status: audit.StatusFail, Severity: audit.SeverityCritical, Tags: vuln},
+		{CheckID: "CE-IMG-011", Status: audit.StatusFail, Severity: audit.SeverityHigh, Tags: vuln},
+	}
+	risk, _ := w.Asset(findings)
+	if want := Risk([]float64{0.9, 0.9}); risk != want {
+		t.Errorf("risk = %v, want %v (the privileged finding and one vulnerability finding)", risk, want)
+	}
+	got := []float64{findings[0].Weight, findings[1].Weight, findings[2].Weight, findings[3].Weight}
+	if got[0] != 0 || got[1] != 0.9 || got[2] != 0.9 || got[3] != 0 {
+		t.Errorf("weights = %v, want only the chain to carry the vulnerability weight", got)
+	}
+	// Without the chain the image finding alone counts, once.
+	risk, _ = w.Asset(findings[:1])
+	if risk != 50 {
+		t.Errorf("image finding alone: risk = %v, want 50", risk)
+	}
+}

@@ -91,7 +91,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 		_, _ = host.wait()
 		return nil, err
 	}
-	s := &scan{c: c, sem: make(chan struct{}, c.opts.Concurrency), images: map[string]*imageResult{}}
+	s := &scan{c: c, sem: make(chan struct{}, c.opts.Concurrency), images: map[string]*imageResult{}, refs: map[string]*refResult{}}
 	s.inspectAll(ctx, list.Items)
 	facts, err := host.wait()
 	if err != nil {
@@ -181,6 +181,7 @@ type scan struct {
 
 	mu        sync.Mutex
 	images    map[string]*imageResult // by image id
+	refs      map[string]*refResult   // by configured reference
 	inspected []container.InspectResponse
 	gone      []string // notes about objects removed during the scan
 	failures  []failure
@@ -214,7 +215,9 @@ func (s *scan) inspectAll(ctx context.Context, items []container.Summary) {
 	if s.lost != nil {
 		s.failures = append(s.failures, failure{message: fmt.Sprintf("daemon at %s lost during the scan: %d of %d containers inspected, %d abandoned: %v",
 			s.c.endpoint, len(s.inspected), len(items), s.abandoned, scrubHost(s.lost, s.c.host))})
+		return
 	}
+	s.resolveRefs(ctx)
 }
 
 // inspectOne inspects one container and makes sure its image is read.
@@ -278,6 +281,9 @@ func (s *scan) assemble(host audit.Host) *collect.Batch {
 			labels = in.Config.Labels
 		}
 		normalized := NormalizeContainer(in, s.imageDoc(in.Image), host)
+		if r := s.refs[normalized.Image.Ref]; r != nil {
+			normalized.Image.RefChecked, normalized.Image.RefID = r.checked, r.id
+		}
 		b.Assets = append(b.Assets, containerAsset(normalized, labels, host.Engine.Name, prefix, s.c.endpoint, host))
 	}
 	for _, f := range s.failures {

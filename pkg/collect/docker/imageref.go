@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/moby/moby/api/types/image"
@@ -83,13 +84,20 @@ func imageOf(ref, id string, img *image.InspectResponse) audit.Image {
 	if isShortIDOf(ref, id) {
 		r = imageRef{}
 	}
-	out := audit.Image{Ref: ref, ID: id, Registry: r.Registry, Repo: r.Repo, Tag: r.Tag, Digest: r.Digest}
+	out := audit.Image{Ref: ref, ID: id, Registry: r.Registry, Repo: r.Repo, Tag: r.Tag, Digest: r.Digest,
+		RepoDigests: []string{}, EnvNames: []string{}, Labels: map[string]string{}}
 	if img == nil {
 		return out
 	}
 	out.Created = img.Created
+	out.RepoDigests = nonNil(slices.Clone(img.RepoDigests))
 	if img.Config != nil {
 		out.User = img.Config.User
+		out.EnvNames = EnvNames(img.Config.Env)
+		out.Labels = nonNilMap(RedactLabels(img.Config.Labels))
+	}
+	if refNamesImage(r, img) {
+		out.RefChecked, out.RefID = true, id
 	}
 	if out.Digest == "" && out.Repo != "" {
 		out.Digest = repoDigest(img.RepoDigests, r)
@@ -111,4 +119,23 @@ func repoDigest(repoDigests []string, r imageRef) string {
 		}
 	}
 	return ""
+}
+
+// refNamesImage reports whether the parsed reference r is one of the
+// image's own tags or repo digests, so it still points to this image and
+// the daemon need not be asked again.
+func refNamesImage(r imageRef, img *image.InspectResponse) bool {
+	if r.Repo == "" {
+		return false
+	}
+	if r.Digest != "" {
+		return repoDigest(img.RepoDigests, r) == r.Digest
+	}
+	for _, tag := range img.RepoTags {
+		t := parseImageRef(tag)
+		if t.Registry == r.Registry && t.Repo == r.Repo && t.Tag == r.Tag {
+			return true
+		}
+	}
+	return false
 }

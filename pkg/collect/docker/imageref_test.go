@@ -1,8 +1,11 @@
 package docker
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/image"
 )
 
@@ -42,6 +45,27 @@ func TestImageOf(t *testing.T) {
 	got := imageOf("nginx:1.27", id, img)
 	if got.Digest != dgst || got.Created != "2026-11-26T14:56:53Z" || got.Repo != "library/nginx" {
 		t.Errorf("digest from RepoDigests: got %+v", got)
+	}
+	if got.RefChecked { // nginx:1.27 is not among the image's tags
+		t.Errorf("ref checked without a matching tag: %+v", got)
+	}
+	img.RepoTags = []string{"nginx:1.27"}
+	img.Config = &dockerspec.DockerOCIImageConfig{}
+	img.Config.Env = []string{"API_TOKEN=s3cr3t", "PATH=/bin"}
+	img.Config.Labels = map[string]string{"db.password": "s3cr3t", "maintainer": "ops"}
+	got = imageOf("nginx:1.27", id, img)
+	if !got.RefChecked || got.RefID != id {
+		t.Errorf("the image's own tag should resolve to it: %+v", got)
+	}
+	if fmt.Sprint(got.EnvNames) != "[API_TOKEN PATH]" || got.Labels["db.password"] != RedactedValue || got.Labels["maintainer"] != "ops" {
+		t.Errorf("env names / labels: %+v", got)
+	}
+	if strings.Contains(fmt.Sprintf("%+v", got), "s3cr3t") {
+		t.Errorf("a secret value reached the image document: %+v", got)
+	}
+	got = imageOf("nginx@"+dgst, id, img)
+	if !got.RefChecked {
+		t.Errorf("a digest reference among RepoDigests should resolve: %+v", got)
 	}
 	got = imageOf("aa65db88be2d", id, nil)
 	if got.Registry != "" || got.Repo != "" || got.Tag != "" || got.ID != id {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
@@ -70,4 +71,54 @@ func trimDigestAlgo(id string) string {
 		return hex
 	}
 	return id
+}
+
+// resolveRefs asks the daemon, once per distinct reference, which image
+// each container's configured reference (a name, not an id) points to
+// now, unless the container's own image already carries that tag or
+// digest. It runs after every inspect has finished.
+func (s *scan) resolveRefs(ctx context.Context) {
+	for _, in := range s.inspected {
+		if in.Config == nil {
+			continue
+		}
+		ref := in.Config.Image
+		r := parseImageRef(ref)
+		if r.Repo == "" || isShortIDOf(ref, in.Image) || s.refs[ref] != nil {
+			continue
+		}
+		if img := s.imageDoc(in.Image); img != nil && refNamesImage(r, img) {
+			continue
+		}
+		s.refs[ref] = &refResult{}
+	}
+	var wg sync.WaitGroup
+	for ref, res := range s.refs {
+		wg.Go(func() { s.resolveRef(ctx, ref, res) })
+	}
+	wg.Wait()
+}
+
+// resolveRef inspects one reference; a reference that resolves to no
+// image is checked with id "". Other failures leave it unchecked.
+func (s *scan) resolveRef(ctx context.Context, ref string, res *refResult) {
+	if err := s.acquire(ctx); err != nil {
+		return
+	}
+	defer s.release()
+	rctx, cancel := s.c.requestContext(ctx)
+	defer cancel()
+	got, err := s.c.api.ImageInspect(rctx, ref)
+	switch {
+	case err == nil:
+		res.checked, res.id = true, got.ID
+	case cerrdefs.IsNotFound(err):
+		res.checked = true
+	}
+}
+
+// refResult is what a reference pointed to when the scan asked.
+type refResult struct {
+	checked bool
+	id      string
 }

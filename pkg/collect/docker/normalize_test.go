@@ -51,7 +51,8 @@ func TestNormalizeContainerFixtures(t *testing.T) {
 			equal(t, "image", c.Image, audit.Image{Ref: "isoaudit-test/busybox:1",
 				ID:       "sha256:aa65db88be2d9516b9eb21b92afdd35e8dff5e0127e5f8d4ca688e402c03d158",
 				Registry: "docker.io", Repo: "isoaudit-test/busybox", Tag: "1",
-				Created: "2026-11-26T14:56:53.727568647Z"})
+				Created: "2026-11-26T14:56:53.727568647Z", RepoDigests: []string{}, EnvNames: []string{},
+				Labels: map[string]string{}, RefChecked: true, RefID: "sha256:aa65db88be2d9516b9eb21b92afdd35e8dff5e0127e5f8d4ca688e402c03d158"})
 		}},
 		{"privileged", func(t *testing.T, c *audit.Container) {
 			equal(t, "state", c.State, "created")
