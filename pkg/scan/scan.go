@@ -69,9 +69,10 @@ type Config struct {
 // scan each distinct image once however many containers use it, set a
 // status on every container asset (ImageScanUnknown with a reason when an
 // image could not be scanned), and describe itself and its database as a
-// report source. An error status in the source makes the scan incomplete.
+// report source, with one error per image that could not be scanned. An
+// error status in the source makes the scan incomplete.
 type ImageScanner interface {
-	ScanImages(ctx context.Context, assets []audit.Asset) audit.Source
+	ScanImages(ctx context.Context, assets []audit.Asset) (audit.Source, []audit.ScanError)
 }
 
 // ErrNothingToScan is returned when no source was given or found.
@@ -238,8 +239,10 @@ func enrichImages(ctx context.Context, cfg Config, now time.Time, assets []audit
 		return
 	}
 	start := time.Now()
-	src := cfg.Images.ScanImages(ctx, assets)
-	cfg.Logger.Debug().Str("source", src.Kind).Str("status", src.Status).Dur("took", time.Since(start)).Msg("images scanned")
+	src, errs := cfg.Images.ScanImages(ctx, assets)
+	cfg.Logger.Debug().Str("source", src.Kind).Str("status", src.Status).Int("images", src.Assets).
+		Dur("took", time.Since(start)).Msg("images scanned")
+	r.Errors = append(r.Errors, errs...)
 	if src.Status == audit.SourceError {
 		r.Errors = append(r.Errors, audit.ScanError{Source: src.Kind + " " + src.Endpoint, Message: src.Error})
 	}
