@@ -21,7 +21,9 @@ type fakeBackend struct {
 	failID  string
 }
 
-func (f *fakeBackend) prepareDB(context.Context) ([]string, error) { return []string{"fake DB"}, f.dbErr }
+func (f *fakeBackend) prepareDB(context.Context) ([]string, error) {
+	return []string{"fake DB"}, f.dbErr
+}
 
 func (f *fakeBackend) scanImage(_ context.Context, host, id string, withVulns bool) (audit.ImageScan, error) {
 	f.mu.Lock()
