@@ -52,6 +52,9 @@ type scanFlags struct {
 	noHost         bool
 	root           string
 	self           bool
+	imageScan      string
+	trivyDB        string
+	offline        bool
 }
 
 func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
@@ -104,6 +107,9 @@ func newScanCmd(g *globalFlags, s Streams) *cobra.Command {
 	fl.BoolVar(&f.noHost, "no-host", false, "do not audit the machine isoaudit runs on (by default every scan of a local source also audits it as a host asset)")
 	fl.StringVar(&f.root, "root", "", "audit the mounted root filesystem in DIR (an image or offline disk) as a host asset, instead of the running machine")
 	fl.BoolVar(&f.self, "self", false, "audit only this machine, including what this process can do (capabilities, seccomp, AppArmor, sockets, writable kernel files): run it inside a container")
+	fl.StringVar(&f.imageScan, "image-scan", "auto", "scan container images with trivy: auto (when a trivy DB is on disk; never downloads), on (download or update the DB unless --offline), off")
+	fl.StringVar(&f.trivyDB, "trivy-db", "", "directory holding trivy.db and metadata.json (default: trivy's cache, $TRIVY_CACHE_DIR or ~/.cache/trivy, /db)")
+	fl.BoolVar(&f.offline, "offline", false, "never use the network for the image scan (no DB download or update)")
 	return cmd
 }
 
@@ -161,6 +167,13 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 	if err != nil {
 		return err
 	}
+	images, err := f.imageScanner(log)
+	if err != nil {
+		return err
+	}
+	if images != nil {
+		defer images.Close()
+	}
 	outs, err := parseOutputs(f.outputs, color, f.showPassed)
 	if err != nil {
 		return err
@@ -187,6 +200,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		Hypervisors: hypervisors,
 		Waivers:     waivers, Baseline: base, Policy: chosen, Progress: onProgress,
 		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
+		Trust: &profile.Trust, Images: imageScannerOrNil(images),
 	})
 	if prog != nil {
 		prog.finish() // erase the line before any report or error is printed

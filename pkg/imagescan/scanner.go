@@ -60,6 +60,9 @@ func New(opts Options) (*Scanner, error) {
 // Close releases the vulnerability DB.
 func (s *Scanner) Close() error { return s.backend.close() }
 
+// HasDB reports whether a DB file is in Options.DBDir.
+func (s *Scanner) HasDB() bool { return s.opts.haveDB() }
+
 // ImagesScanned is the number of image scans run so far.
 func (s *Scanner) ImagesScanned() int64 { return s.scans.Load() }
 
