@@ -37,9 +37,9 @@ type ImageSpec struct {
 
 // LoadImage `docker load`s an image built in memory from spec under the
 // tags refs (the first tag names it in messages) and returns its id
-// ("sha256:…"). The tags are removed when the test ends, unless a later
-// load moved them to another image; the image itself is then garbage the
-// daemon keeps until pruned. Nothing is pulled.
+// ("sha256:…"). The tags are removed when the test ends (those a later
+// load moved are that load's), and so is an image left without tags.
+// Nothing is pulled.
 func LoadImage(t testing.TB, spec ImageSpec, refs ...string) string {
 	t.Helper()
 	cli := Docker(t)
@@ -62,9 +62,14 @@ func LoadImage(t testing.TB, spec ImageSpec, refs ...string) string {
 		defer cancel()
 		for _, ref := range refs {
 			if img, err := cli.ImageInspect(ctx, ref); err != nil || img.ID != id {
-				continue // moved or gone
+				continue // moved to another image, or gone
 			}
 			_, _ = cli.ImageRemove(ctx, ref, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		}
+		// An image whose tags all moved on is left untagged: remove it by
+		// id (containers registered after the load are removed by now).
+		if img, err := cli.ImageInspect(ctx, id); err == nil && len(img.RepoTags) == 0 {
+			_, _ = cli.ImageRemove(ctx, id, client.ImageRemoveOptions{Force: true, PruneChildren: true})
 		}
 	})
 	return id
@@ -179,4 +184,11 @@ func specLayer(spec ImageSpec) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// UniqueRepo returns base with a random suffix, so image names of
+// concurrent test runs on a shared daemon do not collide.
+func UniqueRepo(t testing.TB, base string) string {
+	t.Helper()
+	return base + "-" + randomSuffix(t)
 }

@@ -28,7 +28,7 @@ func TestLiveCLIImageScan(t *testing.T) {
 	dbDir := WriteFixtureDB(t)
 	files := AlpineFiles("1.7.1-r0")
 	files["root/.ssh/id_rsa"] = "-----BEGIN RSA PRIVATE KEY-----\n" + FakeKeyBody + "\n" + FakeKeyBody + "\n-----END RSA PRIVATE KEY-----\n"
-	ref := "isoaudit-test/imagescan-cli:1"
+	ref := livetest.UniqueRepo(t, "isoaudit-test/imagescan-cli") + ":1"
 	livetest.LoadImage(t, livetest.ImageSpec{Files: files, User: "1000"}, ref)
 	name := livetest.Container(t, "imgcli", &container.Config{Image: ref}, nil, true)
 

@@ -111,8 +111,8 @@ func TestLiveImageScanFixtureDB(t *testing.T) {
 	suffix := strings.TrimPrefix(t.Name(), "Test")
 	vulnFiles := alpineFiles("1.7.1-r0")
 	vulnFiles["root/.ssh/id_rsa"] = "-----BEGIN RSA PRIVATE KEY-----\n" + fakeKeyBody + "\n" + fakeKeyBody + "\n-----END RSA PRIVATE KEY-----\n"
-	vulnRef := "isoaudit-test/imagescan-vuln:" + strings.ToLower(suffix)
-	fixedRef := "isoaudit-test/imagescan-fixed:" + strings.ToLower(suffix)
+	vulnRef := livetest.UniqueRepo(t, "isoaudit-test/imagescan-vuln") + ":" + strings.ToLower(suffix)
+	fixedRef := livetest.UniqueRepo(t, "isoaudit-test/imagescan-fixed") + ":" + strings.ToLower(suffix)
 	livetest.LoadImage(t, livetest.ImageSpec{Files: vulnFiles, User: "1000", History: []string{"/bin/sh -c #(nop)  EXPOSE 22/tcp"}}, vulnRef)
 	livetest.LoadImage(t, livetest.ImageSpec{Files: alpineFiles(fixtureFixed), User: "1000"}, fixedRef)
 
@@ -197,7 +197,7 @@ func TestLiveImageScanFixtureDB(t *testing.T) {
 // a pass, and the auto mode scans nothing.
 func TestLiveImageScanWithoutDB(t *testing.T) {
 	livetest.Docker(t)
-	ref := "isoaudit-test/imagescan-nodb:1"
+	ref := livetest.UniqueRepo(t, "isoaudit-test/imagescan-nodb") + ":1"
 	livetest.LoadImage(t, livetest.ImageSpec{Files: alpineFiles("1.7.1-r0"), User: "1000"}, ref)
 	name := livetest.Container(t, "imgnodb", &container.Config{Image: ref}, nil, true)
 	for _, mode := range []Mode{ModeAuto, ModeOn} {
