@@ -50,7 +50,8 @@ type trivyBackend struct {
 	regoOpt  misconf.ScannerOption
 	regoErr  error
 
-	dbOpen bool
+	dbOpen  bool
+	dbNotes []string
 }
 
 func newBackend(opts Options) (backend, error) {
@@ -64,6 +65,9 @@ func newBackend(opts Options) (backend, error) {
 // prepareDB updates the DB through trivy's client when the mode and
 // --offline allow, then opens it read-only (process-global).
 func (b *trivyBackend) prepareDB(ctx context.Context) ([]string, error) {
+	if b.dbOpen { // a later scan of the same Scanner reuses the open DB
+		return b.dbNotes, nil
+	}
 	var notes []string
 	if b.opts.Mode == ModeOn && !b.opts.Offline {
 		client := db.NewClient(b.opts.DBDir, true)
@@ -104,7 +108,7 @@ func (b *trivyBackend) prepareDB(ctx context.Context) ([]string, error) {
 	if err := db.Init(b.opts.DBDir); err != nil {
 		return nil, fmt.Errorf("open trivy DB at %s: %w", b.opts.DBDir, err)
 	}
-	b.dbOpen = true
+	b.dbOpen, b.dbNotes = true, notes
 	return notes, nil
 }
 
