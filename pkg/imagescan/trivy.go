@@ -58,9 +58,29 @@ func newBackend(opts Options) (backend, error) {
 	// Trivy logs through slog's default logger; until something replaces
 	// it, trivy's deferred handler buffers every record in memory. Route
 	// its records into our (by default silent) logger instead.
-	slog.SetDefault(slog.New(zerolog.NewSlogHandler(opts.Logger.With().Str("component", "trivy").Logger())))
+	slog.SetDefault(slog.New(debugOnly{zerolog.NewSlogHandler(opts.Logger.With().Str("component", "trivy").Logger())}))
 	return &trivyBackend{opts: opts}, nil
 }
+
+// debugOnly logs every trivy record at debug level: the library reports
+// what matters as errors, and its own warnings (an image without build
+// history, an OS past end of life) are noise at isoaudit's default level.
+type debugOnly struct{ slog.Handler }
+
+func (h debugOnly) Enabled(ctx context.Context, _ slog.Level) bool {
+	return h.Handler.Enabled(ctx, slog.LevelDebug)
+}
+
+func (h debugOnly) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = slog.LevelDebug
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h debugOnly) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return debugOnly{h.Handler.WithAttrs(attrs)}
+}
+
+func (h debugOnly) WithGroup(name string) slog.Handler { return debugOnly{h.Handler.WithGroup(name)} }
 
 // prepareDB updates the DB through trivy's client when the mode and
 // --offline allow, then opens it read-only (process-global).
