@@ -17,6 +17,7 @@ import (
 	"github.com/isoaudit/isoaudit/internal/livetest"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	. "github.com/isoaudit/isoaudit/pkg/imagescan"
+	"github.com/isoaudit/isoaudit/schema/schematest"
 )
 
 // TestLiveCLIImageScan runs `isoaudit scan` as a user would, with the
@@ -46,6 +47,7 @@ func TestLiveCLIImageScan(t *testing.T) {
 	if strings.Contains(string(data)+stderr.String()+stdout.String(), "isoauditFixtureNotARealKey") {
 		t.Fatal("the secret's text reached the report or the log")
 	}
+	schematest.RequireValidReport(t, data)
 	var rep audit.Report
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)

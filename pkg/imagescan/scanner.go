@@ -188,7 +188,7 @@ func (s *Scanner) scanAll(ctx context.Context, groups map[target][]*audit.Contai
 }
 
 // scannableHost returns the daemon endpoint to read the asset's image
-// from, or why it cannot be read.
+// from (a local socket), or why it cannot be read.
 func scannableHost(a audit.Asset) (host, why string) {
 	if a.Platform != "docker" && a.Platform != "podman" {
 		return "", "not a container of a Docker or Podman daemon"
@@ -198,8 +198,14 @@ func scannableHost(a audit.Asset) (host, why string) {
 		return "", "offline input: the image is not on a reachable daemon"
 	}
 	switch u.Scheme {
-	case "unix", "tcp", "http", "https", "npipe":
+	case "unix", "npipe":
 		return a.Source, ""
+	case "tcp", "http", "https":
+		// Trivy's daemon client takes TLS settings from the environment
+		// its own way (no verification without DOCKER_TLS_VERIFY); the
+		// collector always verifies. Remote images are not read until
+		// the scanner can be given the collector's TLS configuration.
+		return "", fmt.Sprintf("images are scanned on local daemon sockets only, not over %s:// (its TLS would not be verified as the collector's is)", u.Scheme)
 	}
 	return "", fmt.Sprintf("images are not scanned over %s:// endpoints", u.Scheme)
 }

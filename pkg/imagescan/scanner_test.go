@@ -66,7 +66,9 @@ func TestScanImagesOncePerImage(t *testing.T) {
 	}
 	assets = append(assets, containerAsset("offline", "/tmp/inspect.json", "sha256:0"),
 		containerAsset("remote", "ssh://node7", "sha256:0"),
+		containerAsset("tcp", "tcp://node8:2376", "sha256:0"),
 		audit.Asset{Name: "vm", Kind: audit.KindVM, Platform: "libvirt"})
+	// 100 containers of 5 images, then offline, ssh and tcp assets, then a VM.
 	src, errs := s.ScanImages(context.Background(), assets)
 	if len(fake.scanned) != 5 || s.ImagesScanned() != 5 || src.Assets != 5 || len(errs) != 0 {
 		t.Fatalf("scanned %v (%d), source %+v, errors %v", fake.scanned, s.ImagesScanned(), src, errs)
@@ -81,6 +83,9 @@ func TestScanImagesOncePerImage(t *testing.T) {
 	}
 	if r := assets[101].Container.Image.Scan; r.Status != audit.ImageScanUnknown || !strings.Contains(r.Reason, "ssh://") {
 		t.Errorf("ssh asset: %+v", r)
+	}
+	if r := assets[102].Container.Image.Scan; r.Status != audit.ImageScanUnknown || !strings.Contains(r.Reason, "local daemon sockets only") {
+		t.Errorf("tcp asset: %+v", r)
 	}
 	if src.Status != audit.SourceOK || src.Kind != SourceKind || !strings.Contains(strings.Join(src.Notes, ";"), "fake DB") {
 		t.Errorf("source = %+v", src)
