@@ -120,7 +120,8 @@ func TestCollectErrors(t *testing.T) {
 		want string
 	}{
 		{"malformed", func() Options { return fileOptions("malformed.json") },
-			"parse " + filepath.Join(testdata, "malformed.json") + `: line 6, column 9: invalid character '"' after object key:value pair`},
+			"parse " + filepath.Join(testdata, "malformed.json") + jsonErr(`: line 6, column 9: invalid character '"' after object key:value pair`,
+				`: line 6, column 8: invalid character '"' after object key:value pair`)},
 		{"not a container", func() Options { return fileOptions("not-a-container.json") },
 			"parse " + filepath.Join(testdata, "not-a-container.json") + ": element 2 is not a container (no HostConfig)"},
 		{"missing file", func() Options { return fileOptions("nope.json") },
@@ -156,16 +157,19 @@ func TestDecodeDocumentsErrors(t *testing.T) {
 	}{
 		{"empty", "  \n", "empty input: want the JSON array that docker inspect prints"},
 		{"truncated", "[\n" + container + ",\n", "line 2, column 42: unexpected end of JSON input"},
-		{"trailing data", "[" + container + "]\n]", "line 2, column 1: invalid character ']' after top-level value"},
+		{"trailing data", "[" + container + "]\n]", jsonErr("line 2, column 1: invalid character ']' after top-level value",
+			"line 1, column 43: invalid character ']' after top-level value")},
 		{"not json", "hello", "line 1, column 1: invalid character 'h' looking for beginning of value"},
 		{"scalar", "\n 42", "line 2, column 2: want a JSON array of containers or one container object"},
 		{"no id", `[{"HostConfig":{}}]`, "element 1 is not a container (no Id)"},
 		{"null element", `[` + container + `, null]`, "element 2 is not a container (not a JSON object)"},
 		{"single object wrong type", "\n\n  " + `{"Id":"a","HostConfig":{"Privileged":1}}` + "\n\n",
-			`line 3, column 40: the document: json: cannot unmarshal number into Go struct field HostConfig.HostConfig.Privileged of type bool`},
+			jsonErr(`line 3, column 40: the document: json: cannot unmarshal number into Go struct field HostConfig.HostConfig.Privileged of type bool`,
+				`line 3, column 39: the document: json: cannot unmarshal number into Go struct field InspectResponse.HostConfig.Privileged of type bool`)},
 		{"single object not a container", `{"Id":"sha256:1"}`, "the document is not a container (no HostConfig)"},
 		{"wrong type", "[\n" + `{"Id":"a","HostConfig":{"Privileged":"yes"}}` + "]",
-			`line 2, column 42: element 1: json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Privileged of type bool`},
+			jsonErr(`line 2, column 42: element 1: json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Privileged of type bool`,
+				`line 2, column 37: element 1: json: cannot unmarshal string into Go struct field InspectResponse.HostConfig.Privileged of type bool`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

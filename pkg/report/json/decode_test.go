@@ -64,13 +64,13 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		name, input, wantErr string
 	}{
 		{"empty", "", "empty input"},
-		{"not JSON", "hello", "invalid JSON at byte 1"},
+		{"not JSON", "hello", jsonErr("invalid JSON at byte 1", "invalid JSON at byte 0")},
 		{"truncated", valid[:len(valid)/2], "truncated JSON"},
 		{"not an object", "[1,2]", "expected json.document"},
 		{"no schema version", `{"tool":{}}`, "schema_version missing"},
 		{"other major", `{"schema_version":"2.0","created_at":"2026-07-01T12:00:03Z"}`, `schema_version "2.0": this isoaudit reads 1.x`},
 		{"bad time", `{"schema_version":"1.0","created_at":"yesterday"}`, `created_at "yesterday" is not an RFC 3339 time`},
-		{"wrong type", `{"schema_version":"1.0","created_at":"2026-07-01T12:00:03Z","assets":[{"risk":"high"}]}`, "field assets.risk: expected float64"},
+		{"wrong type", `{"schema_version":"1.0","created_at":"2026-07-01T12:00:03Z","assets":[{"risk":"high"}]}`, jsonErr("field assets.risk: expected float64", "field assets.0.risk: expected float64")},
 		{"bad severity", strings.Replace(valid, `"severity":"critical"`, `"severity":"urgent"`, 1), `findings[0]: severity: unknown severity "urgent"`},
 		{"bad status", strings.Replace(valid, `"status":"fail"`, `"status":"broken"`, 1), `findings[0]: status: unknown status "broken"`},
 		{"bad kind", strings.Replace(valid, `"kind":"container"`, `"kind":"pod"`, 1), `unknown kind "pod"`},
