@@ -81,3 +81,14 @@ func TestParseProfileTrust(t *testing.T) {
 		t.Errorf("52w: %v %+v", err, p)
 	}
 }
+
+func TestBuiltinStrictTrust(t *testing.T) {
+	p, err := BuiltinProfile("strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Trust.Apply(audit.Image{Registry: "docker.io", Repo: "library/nginx"}, time.Now())
+	if !got.RequireDigest || got.MaxAgeDays != 180 || !got.RootForbidden || !got.Allowed {
+		t.Errorf("strict trust = %+v", got)
+	}
+}
