@@ -72,7 +72,9 @@ type target struct {
 }
 
 // ScanImages sets Container.Image.Scan on every container asset and
-// returns the report's source entry and the images that failed. Each
+// returns the report's source entry (zero, Kind "", when no container is
+// on a daemon it can read: offline input only) and the images that
+// failed. Each
 // distinct (daemon, image id) is scanned once; every container of the
 // image gets the same result.
 func (s *Scanner) ScanImages(ctx context.Context, assets []audit.Asset) (audit.Source, []audit.ScanError) {
@@ -94,6 +96,11 @@ func (s *Scanner) ScanImages(ctx context.Context, assets []audit.Asset) (audit.S
 			groups[t] = append(groups[t], c)
 		}
 	}
+	if len(groups) == 0 {
+		// Offline input only (or no container): nothing to read, and no
+		// source to report; each container says why it was not scanned.
+		return audit.Source{}, nil
+	}
 	if s.opts.Mode == ModeOff {
 		setAll(groups, unknown("image scanning is off (--image-scan off)"))
 		src.Status = audit.SourceSkipped
@@ -106,11 +113,6 @@ func (s *Scanner) ScanImages(ctx context.Context, assets []audit.Asset) (audit.S
 		if s.opts.Mode == ModeOn {
 			src.Status = audit.SourceError
 		}
-		return src, nil
-	}
-	if len(groups) == 0 {
-		src.Status = audit.SourceSkipped
-		src.Notes = []string{"no container image on a reachable daemon to scan"}
 		return src, nil
 	}
 	withVulns := true

@@ -143,6 +143,20 @@ func TestScanImagesModes(t *testing.T) {
 	}
 }
 
+// TestScanImagesOfflineOnly: offline input gives no source at all.
+func TestScanImagesOfflineOnly(t *testing.T) {
+	fake := &fakeBackend{}
+	s := &Scanner{opts: Options{Mode: ModeOn, Concurrency: 1, DBDir: withDB(t)}, backend: fake}
+	assets := []audit.Asset{containerAsset("saved", "/tmp/inspect.json", "sha256:0")}
+	src, errs := s.ScanImages(context.Background(), assets)
+	if src.Kind != "" || len(errs) != 0 || len(fake.scanned) != 0 {
+		t.Errorf("source %+v, errors %v, scanned %v", src, errs, fake.scanned)
+	}
+	if sc := assets[0].Container.Image.Scan; sc.Status != audit.ImageScanUnknown || !strings.Contains(sc.Reason, "offline input") {
+		t.Errorf("offline container: %+v", sc)
+	}
+}
+
 func TestOptionsValidate(t *testing.T) {
 	t.Setenv("TRIVY_CACHE_DIR", "/var/cache/trivy-test")
 	o := DefaultOptions()

@@ -69,8 +69,9 @@ type Config struct {
 // scan each distinct image once however many containers use it, set a
 // status on every container asset (ImageScanUnknown with a reason when an
 // image could not be scanned), and describe itself and its database as a
-// report source, with one error per image that could not be scanned. An
-// error status in the source makes the scan incomplete.
+// report source (Kind "" when it had nothing to read, e.g. offline input
+// only: no source is added), with one error per image that could not be
+// scanned. An error status in the source makes the scan incomplete.
 type ImageScanner interface {
 	ScanImages(ctx context.Context, assets []audit.Asset) (audit.Source, []audit.ScanError)
 }
@@ -243,6 +244,9 @@ func enrichImages(ctx context.Context, cfg Config, now time.Time, assets []audit
 	cfg.Logger.Debug().Str("source", src.Kind).Str("status", src.Status).Int("images", src.Assets).
 		Dur("took", time.Since(start)).Msg("images scanned")
 	r.Errors = append(r.Errors, errs...)
+	if src.Kind == "" { // nothing the scanner could read
+		return
+	}
 	if src.Status == audit.SourceError {
 		r.Errors = append(r.Errors, audit.ScanError{Source: src.Kind + " " + src.Endpoint, Message: src.Error})
 	}
