@@ -32,16 +32,21 @@ import (
 // negative limit it accepts connections and never answers (a hung
 // daemon).
 type faultProxy struct {
-	path     string
-	ln       net.Listener
-	limit    int64
-	down     atomic.Int64 // bytes relayed from the daemon
-	mu       sync.Mutex
-	conns    []net.Conn
-	cut      chan struct{}
-	cutOnce  sync.Once
-	wg       sync.WaitGroup
-	upstream string
+	path  string
+	ln    net.Listener
+	limit int64
+	down  atomic.Int64 // bytes relayed from the daemon
+	// hostFacts counts /info and /version requests answered: a kill
+	// waits for both, so the scan has its host facts and the test sees
+	// containers lost mid-inspect, whatever the goroutine scheduling.
+	hostFacts atomic.Int32
+	needFacts int32 // 2 for the Docker API, 0 for libvirt RPC
+	mu        sync.Mutex
+	conns     []net.Conn
+	cut       chan struct{}
+	cutOnce   sync.Once
+	wg        sync.WaitGroup
+	upstream  string
 }
 
 func newFaultProxy(t *testing.T, upstream string, limit int64) *faultProxy {
@@ -51,6 +56,9 @@ func newFaultProxy(t *testing.T, upstream string, limit int64) *faultProxy {
 		t.Fatal(err)
 	}
 	p := &faultProxy{path: filepath.Join(dir, "d.sock"), limit: limit, cut: make(chan struct{}), upstream: upstream}
+	if strings.Contains(upstream, "docker") {
+		p.needFacts = 2
+	}
 	if p.ln, err = net.Listen("unix", p.path); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +101,24 @@ func (p *faultProxy) serve(c net.Conn) {
 	p.mu.Unlock()
 	defer up.Close()
 	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
+	var pending atomic.Int32 // /info or /version requests on this connection not yet answered
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				req := string(buf[:n])
+				pending.Add(int32(strings.Count(req, "/info HTTP/") + strings.Count(req, "/version HTTP/")))
+				if _, werr := up.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		done <- struct{}{}
+	}()
 	go func() {
 		buf := make([]byte, 32<<10)
 		for {
@@ -102,7 +127,11 @@ func (p *faultProxy) serve(c net.Conn) {
 				if _, werr := c.Write(buf[:n]); werr != nil {
 					break
 				}
-				if total := p.down.Add(int64(n)); p.limit > 0 && total >= p.limit {
+				if pending.Load() > 0 {
+					pending.Add(-1)
+					p.hostFacts.Add(1)
+				}
+				if total := p.down.Add(int64(n)); p.limit > 0 && total >= p.limit && p.hostFacts.Load() >= p.needFacts {
 					p.kill()
 					break
 				}
