@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -172,13 +173,17 @@ func TestDaemonSet(t *testing.T) {
 			if !m.ReadOnly {
 				t.Errorf("host path %s mounted writable at %s", hp, m.MountPath)
 			}
+			if hp == "/" && m.MountPath == "/host" && slices.Contains(args, "--root") {
+				mounted[hp] = true // the node's root, audited with --root /host
+				continue
+			}
 			if hp != m.MountPath {
 				t.Errorf("host path %s mounted at %s: discovery looks at the host's own path", hp, m.MountPath)
 			}
 			mounted[hp] = true
 		}
 	}
-	for _, want := range []string{"/var/run/docker.sock", "/var/run/libvirt/libvirt-sock-ro"} {
+	for _, want := range []string{"/var/run/docker.sock", "/var/run/libvirt/libvirt-sock-ro", "/"} {
 		if !mounted[want] {
 			t.Errorf("%s is not mounted", want)
 		}

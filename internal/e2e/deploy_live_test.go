@@ -77,8 +77,8 @@ func TestLiveDeployImageAuditsItsNode(t *testing.T) {
 	})
 
 	name := livetest.Container(t, "wf-deploy", &container.Config{Image: tag,
-		Cmd: []string{"scan", "--all", "--log-format", "json", "-o", "json", "--timeout", "2m"}},
-		&container.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock:ro"}, ReadonlyRootfs: true,
+		Cmd: []string{"scan", "--all", "--docker-host", "unix:///var/run/docker.sock", "--root", "/host", "--log-format", "json", "-o", "json", "--timeout", "2m"}},
+		&container.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock:ro", "/:/host:ro"}, ReadonlyRootfs: true,
 			CapDrop: []string{"ALL"}, SecurityOpt: []string{"no-new-privileges"}, NetworkMode: "none"}, true)
 	wait := docker.ContainerWait(ctx, name, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
 	var code int64
@@ -109,6 +109,21 @@ func TestLiveDeployImageAuditsItsNode(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the scan did not report its own container %s failing CE-SOCK-001 (%d assets)", name, len(r.Assets))
+	}
+	// With the node's root mounted at /host (as the DaemonSet does), the
+	// host asset is the machine, not the container.
+	hostname, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hosts []string
+	for _, a := range r.Assets {
+		if a.Kind == audit.KindHost && a.Platform == audit.PlatformLinux {
+			hosts = append(hosts, a.Host)
+		}
+	}
+	if len(hosts) != 1 || hosts[0] != hostname {
+		t.Errorf("host assets %v, want the machine %s", hosts, hostname)
 	}
 }
 
