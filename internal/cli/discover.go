@@ -75,13 +75,19 @@ func buildCollectors(f *scanFlags, s Streams, log zerolog.Logger) ([]collect.Col
 		opts.Concurrency, opts.RequestTimeout = f.concurrency, f.reqTimeout
 		opts.TLSCA, opts.TLSCert, opts.TLSKey = f.libvirtTLSCA, f.libvirtTLSCert, f.libvirtTLSKey
 		opts.Logger = log.With().Str("source", libvirt.Kind).Logger()
+		// With --root (a node's root mounted into a pod), the local
+		// libvirtd's packages and qemu.conf are the root's, not ours.
+		confPath := libvirt.DefaultQEMUConf
+		if f.root != "" {
+			opts.PackageRoot, confPath = f.root, filepath.Join(f.root, libvirt.DefaultQEMUConf)
+		}
 		c, err := libvirt.New(opts)
 		if err != nil {
 			return nil, nil, usageErr("--libvirt-uri: %v", err)
 		}
-		if opts.QEMUConfPath == "" && c.Local() && readable(libvirt.DefaultQEMUConf) {
+		if opts.QEMUConfPath == "" && c.Local() && readable(confPath) {
 			// The socket is local, so is the driver's configuration.
-			opts.QEMUConfPath = libvirt.DefaultQEMUConf
+			opts.QEMUConfPath = confPath
 			if c, err = libvirt.New(opts); err != nil {
 				return nil, nil, usageErr("--libvirt-uri: %v", err)
 			}

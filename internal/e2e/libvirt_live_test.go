@@ -318,3 +318,32 @@ func qcFindings(t *testing.T, r *audit.Report) map[string]audit.Status {
 	}
 	return out
 }
+
+// TestLiveLibvirtWithRoot: with --root (a node's root mounted into a pod,
+// as the DaemonSet does), the local libvirtd is judged by the root's
+// qemu.conf and the root's QEMU package, not the pod's.
+func TestLiveLibvirtWithRoot(t *testing.T) {
+	livetest.Libvirt(t)
+	root := t.TempDir()
+	for p, body := range map[string]string{
+		"etc/os-release":            "ID=debian\nVERSION_ID=\"12\"\n",
+		"var/lib/dpkg/status":       "Package: qemu-system-x86\nStatus: install ok installed\nVersion: 1:7.2+dfsg-7+deb12u99\n\n",
+		"etc/libvirt/qemu.conf":     "security_driver = \"none\"\n",
+		"proc/sys/kernel/osrelease": "6.1.0-99-amd64\n",
+	} {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, rep, stderr := runCLIReport(t, "scan", "--libvirt-uri", "qemu:///system", "--root", root, "-o", "json")
+	if rep == nil {
+		t.Fatalf("exit %d, no report: %s", code, stderr)
+	}
+	if got := qcFindings(t, rep); got["QC-001"] != audit.StatusFail {
+		t.Errorf("QC-001 = %s, want fail from the root's qemu.conf (security_driver none)", got["QC-001"])
+	}
+}
