@@ -58,6 +58,7 @@ type Host struct {
 	CgroupV1Controllers []string       `json:"cgroup_v1_controllers" cel:"cgroup_v1_controllers"`
 	Virtualization      Virtualization `json:"virtualization" cel:"virtualization"`
 	CPU                 CPUState       `json:"cpu" cel:"cpu"`
+	KVM                 KVMHost        `json:"kvm" cel:"kvm"`
 	Guest               GuestFacts     `json:"guest" cel:"guest"`
 	Updates             Updates        `json:"updates" cel:"updates"`
 	Daemon              DockerDaemon   `json:"daemon" cel:"daemon"`
@@ -125,6 +126,28 @@ type VirtLayer struct {
 	// DecidedBy is the signal that decided it; Evidence all that agreed.
 	DecidedBy string   `json:"decided_by" cel:"decided_by"`
 	Evidence  []string `json:"evidence" cel:"evidence"`
+}
+
+// KVMHost is what the kernel says about running guests on this machine:
+// the KVM modules' parameters, kernel same-page merging and the IOMMU
+// (reference vms.md §4.4, the KVM host checks).
+type KVMHost struct {
+	// Loaded is true when the kvm module is loaded; Module names the
+	// vendor module (kvm_intel, kvm_amd, kvm_pvm…), "" when none is.
+	Loaded bool   `json:"loaded" cel:"loaded"`
+	Module string `json:"module" cel:"module"`
+	// Nested is the vendor module's nested parameter: "enabled" (Y or
+	// 1), "disabled" (N or 0), "" when the module has none.
+	Nested string `json:"nested" cel:"nested"`
+	// L1DFlush is kvm_intel's vmentry_l1d_flush (always, cond, never),
+	// "" when absent.
+	L1DFlush string `json:"l1d_flush" cel:"l1d_flush"`
+	// KSMRun is /sys/kernel/mm/ksm/run ("0" stopped, "1" merging, "2"
+	// unmerging), "" when the kernel has no KSM.
+	KSMRun string `json:"ksm_run" cel:"ksm_run"`
+	// IOMMUGroups counts /sys/kernel/iommu_groups entries; 0 means no
+	// IOMMU isolates devices for assignment.
+	IOMMUGroups int64 `json:"iommu_groups" cel:"iommu_groups"`
 }
 
 // CPUState is /sys/devices/system/cpu: side-channel states and SMT.

@@ -218,6 +218,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	}
 	h.Virtualization = virt
 	h.CPU = col.cpu()
+	h.KVM = col.kvm()
 	procs := col.processes()
 	h.Guest = col.guest(procs)
 	h.Updates = col.updates(now)

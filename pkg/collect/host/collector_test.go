@@ -204,3 +204,35 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		t.Error("--self with a root directory accepted")
 	}
 }
+
+// TestKVMHostFacts: a KVM host whose kvm_intel allows nested guests and
+// skips the L1D flush, with KSM merging and three IOMMU groups; and a
+// root without KVM.
+func TestKVMHostFacts(t *testing.T) {
+	root := t.TempDir()
+	for p, body := range map[string]string{
+		"etc/os-release":                                    "ID=debian\nVERSION_ID=\"12\"\n",
+		"sys/module/kvm/parameters/halt_poll_ns":            "200000\n",
+		"sys/module/kvm_intel/parameters/nested":            "Y\n",
+		"sys/module/kvm_intel/parameters/vmentry_l1d_flush": "never\n",
+		"sys/kernel/mm/ksm/run":                             "1\n",
+		"sys/kernel/iommu_groups/0/type":                    "DMA\n",
+		"sys/kernel/iommu_groups/1/type":                    "DMA\n",
+		"sys/kernel/iommu_groups/2/type":                    "DMA\n",
+	} {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := audit.KVMHost{Loaded: true, Module: "kvm_intel", Nested: "enabled", L1DFlush: "never", KSMRun: "1", IOMMUGroups: 3}
+	if got := collectRoot(t, root).Host.KVM; got != want {
+		t.Errorf("kvm %+v, want %+v", got, want)
+	}
+	if got := collectRoot(t, filepath.Join(roots, "eol-debian10")).Host.KVM; got != (audit.KVMHost{}) {
+		t.Errorf("a root without KVM: %+v", got)
+	}
+}

@@ -171,6 +171,29 @@ func (c *collector) cpu() audit.CPUState {
 	return st
 }
 
+// kvm reads the KVM modules' parameters, KSM and the IOMMU groups.
+func (c *collector) kvm() audit.KVMHost {
+	k := audit.KVMHost{Loaded: c.fs.exists("/sys/module/kvm")}
+	for _, m := range []string{"kvm_intel", "kvm_amd", "kvm_pvm"} {
+		if c.fs.exists("/sys/module/" + m) {
+			k.Module = m
+			break
+		}
+	}
+	if k.Module != "" {
+		switch strings.ToUpper(c.fs.line("/sys/module/" + k.Module + "/parameters/nested")) {
+		case "Y", "1":
+			k.Nested = "enabled"
+		case "N", "0":
+			k.Nested = "disabled"
+		}
+	}
+	k.L1DFlush = c.fs.line("/sys/module/kvm_intel/parameters/vmentry_l1d_flush")
+	k.KSMRun = c.fs.line("/sys/kernel/mm/ksm/run")
+	k.IOMMUGroups = int64(len(c.fs.glob("/sys/kernel/iommu_groups/*")))
+	return k
+}
+
 // classifyCPU maps a vulnerabilities file to not_affected, mitigated,
 // vulnerable or unknown (reference vms.md §10.3): "no microcode", "Host
 // state unknown" and "Unknown" are the kernel saying it cannot tell.
