@@ -57,12 +57,18 @@ func ReadFileOrPipe(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return ReadCapped(f, path, limit)
+}
+
+// ReadCapped reads r (a pipe, stdin) to its end, refusing more than limit
+// bytes; name is what errors call the input ("read NAME: cause").
+func ReadCapped(r io.Reader, name string, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+		return nil, fmt.Errorf("read %s: %w", name, PathErrorCause(err))
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: input is larger than the %s limit", path, formatSize(limit))
+		return nil, fmt.Errorf("read %s: input is larger than the %s limit", name, formatSize(limit))
 	}
 	return data, nil
 }

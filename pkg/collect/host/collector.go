@@ -122,16 +122,7 @@ func (c *collector) pkgVersions(names ...string) map[string]string {
 // pkg is pkgdb.Package over the cached database: "<release>:<version>"
 // of the first of names installed.
 func (c *collector) pkg(names ...string) string {
-	if c.release == "" {
-		return ""
-	}
-	vers := c.pkgVersions(names...)
-	for _, n := range names {
-		if v := vers[n]; v != "" {
-			return c.release + ":" + v
-		}
-	}
-	return ""
+	return pkgdb.Pick(c.release, c.pkgVersions(names...), names...)
 }
 
 // processList returns pid → command name of the processes under /proc.

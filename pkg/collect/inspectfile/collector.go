@@ -2,10 +2,7 @@ package inspectfile
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -83,30 +80,7 @@ func (c *Collector) read() ([]byte, error) {
 		// read; a pipe is read without blocking on a missing writer.
 		return files.ReadFileOrPipe(c.opts.Path, limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(c.opts.stdin(), limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", c.Endpoint(), pathErrorCause(err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: input is larger than the %s limit", c.Endpoint(), formatSize(limit))
-	}
-	return data, nil
-}
-
-// pathErrorCause drops the path an *fs.PathError repeats.
-func pathErrorCause(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func formatSize(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return files.ReadCapped(c.opts.stdin(), c.Endpoint(), limit)
 }
 
 // assets builds the assets of the normalized documents (which they

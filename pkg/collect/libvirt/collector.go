@@ -207,8 +207,12 @@ func (s *scan) readHost(ctx context.Context) (audit.VirtHost, string, error) {
 	if s.c.opts.PackageRoot != "" {
 		// The daemon is on this machine: its packages say which
 		// distribution fixes the upstream version number hides.
-		virt.QEMUPackage = pkgdb.Package(s.c.opts.PackageRoot, QEMUPackages...)
-		virt.LibvirtPackage = pkgdb.Package(s.c.opts.PackageRoot, LibvirtPackages...)
+		root := s.c.opts.PackageRoot
+		if installed, err := pkgdb.DpkgVersions(root, append(slices.Clone(QEMUPackages), LibvirtPackages...)...); err == nil {
+			rel := pkgdb.Release(root)
+			virt.QEMUPackage = pkgdb.Pick(rel, installed, QEMUPackages...)
+			virt.LibvirtPackage = pkgdb.Pick(rel, installed, LibvirtPackages...)
+		}
 	}
 	if strings.TrimSpace(host) == "" {
 		host, _ = os.Hostname()

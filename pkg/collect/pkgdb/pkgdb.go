@@ -8,11 +8,12 @@ package pkgdb
 import (
 	"bufio"
 	"bytes"
-	"fmt"
-	"io"
-	"os"
+	"errors"
+	"io/fs"
 	"path/filepath"
 	"strings"
+
+	"github.com/isoaudit/isoaudit/pkg/collect/files"
 )
 
 // maxStatus bounds the dpkg status file read (a large server's is a few
@@ -24,7 +25,7 @@ const maxStatus = 64 << 20
 // "ubuntu-22.04"; "" when neither can be read or ID is missing.
 func Release(root string) string {
 	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		data, err := readCapped(filepath.Join(root, p), 64<<10)
+		data, err := files.Read(filepath.Join(root, p), 64<<10)
 		if err != nil {
 			continue
 		}
@@ -62,8 +63,8 @@ func ParseOSRelease(data []byte) map[string]string {
 // in root's dpkg status database (only packages whose Status ends in
 // "installed"). A missing database is an empty result, not an error.
 func DpkgVersions(root string, names ...string) (map[string]string, error) {
-	data, err := readCapped(filepath.Join(root, "var/lib/dpkg/status"), maxStatus)
-	if os.IsNotExist(err) {
+	data, err := files.Read(filepath.Join(root, "var/lib/dpkg/status"), maxStatus)
+	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
@@ -119,34 +120,23 @@ func parseDpkgStatus(data []byte, want map[string]bool) map[string]string {
 // Package returns "<release>:<version>" for the first of names installed
 // under root, or "" when the release or none of the packages is known.
 func Package(root string, names ...string) string {
-	rel := Release(root)
-	if rel == "" {
-		return ""
-	}
 	vers, err := DpkgVersions(root, names...)
 	if err != nil {
 		return ""
 	}
+	return Pick(Release(root), vers, names...)
+}
+
+// Pick is Package over an already-read release and package versions, for
+// callers that look up several products in one read of the database.
+func Pick(release string, installed map[string]string, names ...string) string {
+	if release == "" {
+		return ""
+	}
 	for _, n := range names {
-		if v := vers[n]; v != "" {
-			return rel + ":" + v
+		if v := installed[n]; v != "" {
+			return release + ":" + v
 		}
 	}
 	return ""
-}
-
-func readCapped(p string, limit int64) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", p, limit)
-	}
-	return data, nil
 }
