@@ -308,7 +308,7 @@ func decodeMitigations(data []byte) ([]*audit.Mitigation, error) {
 		return nil, fmt.Errorf("parse yaml: %w", oneline.Error(err))
 	}
 	for i, m := range ms {
-		if m.ID == "" || m.Title == "" || m.Condition == "" {
+		if m == nil || m.ID == "" || m.Title == "" || m.Condition == "" { // nil: an empty list item ("- ")
 			return nil, fmt.Errorf("mitigation %d: id, title and condition are required", i+1)
 		}
 		if m.Factor < 0 || m.Factor >= 1 {
