@@ -30,7 +30,7 @@ func Read(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := readSized(io.LimitReader(f, limit+1), info.Size())
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
 	}
@@ -58,6 +58,27 @@ func ReadFileOrPipe(path string, limit int64) ([]byte, error) {
 	}
 	defer f.Close()
 	return ReadCapped(f, path, limit)
+}
+
+// readSized reads r to its end into a buffer sized for size bytes (as
+// os.ReadFile does from the stat), growing only if the file grew since:
+// io.ReadAll's doubling would hold up to twice a large file (an inspect
+// dump of a fleet is tens of megabytes).
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, 0, size+512)
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
 }
 
 // ReadCapped reads r (a pipe, stdin) to its end, refusing more than limit
