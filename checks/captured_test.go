@@ -93,7 +93,7 @@ func TestCapturedInspectDocuments(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		for _, h := range []audit.Host{host, {}} {
-			a := &audit.Asset{ID: name, Name: name, Kind: audit.KindContainer, Host: h,
+			a := &audit.Asset{ID: name, Name: name, Kind: audit.KindContainer, Host: &h,
 				Container: capturedContainer(t, name, h)}
 			var failed, unknown []string
 			for _, fd := range eng.EvaluateAsset(a) {

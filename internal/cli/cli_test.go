@@ -375,7 +375,7 @@ func TestLibvirtXMLSecure(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range r.Findings {
+		for _, f := range r.Findings.All() {
 			if f.CheckID == "LV-015" {
 				return f.Status
 			}

@@ -52,7 +52,7 @@ func TestScanRootAuditsTheMountedFilesystem(t *testing.T) {
 		t.Fatalf("assets %+v", rep.Assets)
 	}
 	failed := map[string]bool{}
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings.All() {
 		failed[f.CheckID] = f.Status == audit.StatusFail
 	}
 	for _, id := range []string{"CVE-KERN-007", "HOST-CHAIN-001", "HOST-DAEMON-001"} {

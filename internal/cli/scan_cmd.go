@@ -212,7 +212,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		}
 		return inputErr(err)
 	}
-	log.Info().Int("assets", len(rep.Assets)).Int("findings", len(rep.Findings)).
+	log.Info().Int("assets", len(rep.Assets)).Int("findings", rep.Findings.Len()).
 		Dur("took", time.Since(start)).Msg("scan finished")
 	start = time.Now()
 	written = true

@@ -69,7 +69,7 @@ func TestScanWaivers(t *testing.T) {
 		if r.Summary.ByStatus["waived"] != 6 || r.Summary.BySeverity["critical"] != 0 {
 			t.Errorf("by_status %v by_severity %v, want 6 waived and no failed critical", r.Summary.ByStatus, r.Summary.BySeverity)
 		}
-		for _, f := range r.Findings {
+		for _, f := range r.Findings.All() {
 			if f.Status == audit.StatusWaived && (f.Waiver == "" || f.Weight != 0 || !strings.Contains(f.Message, "sec@example.com")) {
 				t.Errorf("waived finding %s: waiver %q weight %v message %q", f.CheckID, f.Waiver, f.Weight, f.Message)
 			}
@@ -159,7 +159,7 @@ func TestScanBaseline(t *testing.T) {
 		if r.Baseline == nil || r.Baseline.New != 0 || r.Baseline.Unchanged != r.Summary.ByStatus["fail"] || len(r.Baseline.Resolved) != 0 {
 			t.Fatalf("baseline = %+v (fails %d)", r.Baseline, r.Summary.ByStatus["fail"])
 		}
-		for _, f := range r.Findings {
+		for _, f := range r.Findings.All() {
 			want := ""
 			if f.Status == audit.StatusFail {
 				want = audit.BaselineUnchanged
@@ -178,7 +178,7 @@ func TestScanBaseline(t *testing.T) {
 		}
 		r := decodeReport(t, stdout)
 		n := 0
-		for _, f := range r.Findings {
+		for _, f := range r.Findings.All() {
 			isNew := f.Baseline == audit.BaselineNew
 			if isNew != (f.Status == audit.StatusFail && strings.HasSuffix(f.AssetID, "/fx-socket")) {
 				t.Errorf("%s %s %s: baseline %q", f.CheckID, f.AssetID, f.Status, f.Baseline)
@@ -278,7 +278,7 @@ func TestScanPolicy(t *testing.T) {
 		if r.Policy == nil || r.Policy.Name != "strict" || r.Policy.File != "policies/strict.yaml" || len(r.Policy.Controls) != 0 {
 			t.Fatalf("policy = %+v", r.Policy)
 		}
-		for _, f := range r.Findings {
+		for _, f := range r.Findings.All() {
 			if f.CheckID == "CE-LSM-004" && f.Severity != audit.SeverityHigh {
 				t.Errorf("CE-LSM-004 severity %s, want strict's high", f.Severity)
 			}
@@ -312,7 +312,7 @@ func TestScanPolicy(t *testing.T) {
 		if verdict["5.5"] != "fail" || verdict["5.32"] != "fail" || verdict["5.10"] != "pass" || r.Policy.Framework != "CIS Docker Benchmark 1.6.0" {
 			t.Errorf("verdicts %v", verdict)
 		}
-		for _, f := range r.Findings {
+		for _, f := range r.Findings.All() {
 			if f.CheckID == "CE-NS-006" {
 				t.Error("CE-NS-006 cites no CIS control and must not report under cis-docker-1.6")
 			}

@@ -81,7 +81,7 @@ func TestLiveComposeMatchesCreatedContainer(t *testing.T) {
 // statuses maps check id to status for the asset whose id ends in suffix.
 func statuses(r *audit.Report, suffix string) map[string]audit.Status {
 	out := map[string]audit.Status{}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if strings.HasSuffix(f.AssetID, suffix) {
 			out[f.CheckID] = f.Status
 		}

@@ -102,7 +102,7 @@ func TestLiveDeployImageAuditsItsNode(t *testing.T) {
 	}
 	r := decodeLive(t, stdout.Bytes())
 	found := false
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if strings.HasSuffix(f.AssetID, "/"+name) && f.CheckID == "CE-SOCK-001" {
 			found = f.Status == audit.StatusFail
 		}

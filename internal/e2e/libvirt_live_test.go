@@ -308,7 +308,7 @@ func qcFindings(t *testing.T, r *audit.Report) map[string]audit.Status {
 		t.Fatalf("no libvirt host asset among %d assets", len(r.Assets))
 	}
 	out := map[string]audit.Status{}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if f.AssetID == hostID {
 			out[f.CheckID] = f.Status
 		}

@@ -186,7 +186,7 @@ func liveScanHost(t *testing.T, host string, all bool) *audit.Report {
 
 func failing(r *audit.Report, assetID string) map[string]audit.Finding {
 	out := map[string]audit.Finding{}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if f.AssetID == assetID && f.Status == audit.StatusFail {
 			out[f.CheckID] = f
 		}

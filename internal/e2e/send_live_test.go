@@ -63,12 +63,12 @@ func TestLiveSendEveryFinding(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d findings from %d assets", len(rep.Findings), len(rep.Assets))
-	if len(rep.Findings) == 0 {
+	t.Logf("%d findings from %d assets", rep.Findings.Len(), len(rep.Assets))
+	if rep.Findings.Len() == 0 {
 		t.Fatal("the scan has no findings")
 	}
 
-	lines := rs.WaitLines(2*len(rep.Findings), 15*time.Second)
+	lines := rs.WaitLines(2*rep.Findings.Len(), 15*time.Second)
 	syslogSeen := map[string]int{}
 	for _, l := range lines {
 		if _, rest, ok := strings.Cut(l, `finding_id="`); ok {
@@ -90,10 +90,10 @@ func TestLiveSendEveryFinding(t *testing.T) {
 		}
 		hecSeen = append(hecSeen, env.Event.FindingInfo.UID)
 	}
-	if len(lines) != 2*len(rep.Findings) || len(hecSeen) != len(rep.Findings) {
-		t.Errorf("%d findings: rsyslog wrote %d lines (want %d), HEC got %d events", len(rep.Findings), len(lines), 2*len(rep.Findings), len(hecSeen))
+	if len(lines) != 2*rep.Findings.Len() || len(hecSeen) != rep.Findings.Len() {
+		t.Errorf("%d findings: rsyslog wrote %d lines (want %d), HEC got %d events", rep.Findings.Len(), len(lines), 2*rep.Findings.Len(), len(hecSeen))
 	}
-	for i, f := range rep.Findings {
+	for i, f := range rep.Findings.All() {
 		if syslogSeen[f.ID] != 2 {
 			t.Errorf("finding %s %s reached rsyslog %d times, want 2 (tcp + udp)", f.CheckID, f.ID, syslogSeen[f.ID])
 		}

@@ -115,7 +115,7 @@ func TestLiveTrustChecks(t *testing.T) {
 	byAsset := map[string]map[string]audit.Finding{}
 	for _, a := range rep.Assets {
 		byAsset[a.Name] = map[string]audit.Finding{}
-		for _, f := range rep.Findings {
+		for _, f := range rep.Findings.All() {
 			if f.AssetID == a.ID {
 				byAsset[a.Name][f.CheckID] = f
 			}

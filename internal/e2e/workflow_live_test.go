@@ -63,7 +63,7 @@ func TestLiveBaselineUnchangedHostHasNoNewFinding(t *testing.T) {
 		known[a.ID] = true
 	}
 	mine := 0
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if f.Status != audit.StatusFail || !known[f.AssetID] {
 			continue
 		}

@@ -9,19 +9,19 @@ import (
 // id, host and asset name (NUL-separated). It survives container restarts
 // and re-creation, so SIEMs can dedupe on it and baselines can key on it.
 func FindingID(checkID, host, assetName string) string {
-	sum := sha256.Sum256([]byte(checkID + "\x00" + host + "\x00" + assetName))
-	return hex.EncodeToString(sum[:])
+	var h idHasher
+	return h.id(checkID, host, assetName)
 }
 
-// SetFindingIDs sets the ID of every finding of one asset.
-func SetFindingIDs(findings []Finding, a *Asset) {
-	buf := make([]byte, 0, 64)
-	suffix := "\x00" + a.Host.Hostname + "\x00" + a.Name
+// idHasher computes finding ids reusing one buffer.
+type idHasher struct {
+	buf []byte
+}
+
+func (h *idHasher) id(checkID, host, assetName string) string {
+	h.buf = append(append(append(append(append(h.buf[:0], checkID...), 0), host...), 0), assetName...)
+	sum := sha256.Sum256(h.buf)
 	var out [sha256.Size * 2]byte
-	for i := range findings {
-		buf = append(append(buf[:0], findings[i].CheckID...), suffix...)
-		sum := sha256.Sum256(buf)
-		hex.Encode(out[:], sum[:])
-		findings[i].ID = string(out[:])
-	}
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }

@@ -83,11 +83,11 @@ func failure(s audit.Status) bool { return s == audit.StatusFail || s == audit.S
 func (b *Baseline) Compare(r *audit.Report) {
 	out := &audit.BaselineReport{File: b.File, SHA256: b.SHA256, CreatedAt: b.CreatedAt, Resolved: []audit.ResolvedFinding{}}
 	still := make(map[string]bool, len(b.failures))
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if !failure(f.Status) {
+	for i := range r.Findings.Len() {
+		if !failure(r.Findings.Status(i)) {
 			continue
 		}
+		f := r.Findings.At(i)
 		if _, ok := b.failures[f.ID]; ok {
 			f.Baseline = audit.BaselineUnchanged
 			out.Unchanged++
@@ -96,6 +96,7 @@ func (b *Baseline) Compare(r *audit.Report) {
 			f.Baseline = audit.BaselineNew
 			out.New++
 		}
+		r.Findings.Set(i, f)
 	}
 	present := make(map[string]bool, len(r.Assets))
 	for _, a := range r.Assets {

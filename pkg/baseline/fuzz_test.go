@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 		b, err := Parse(data, "old.json")
 		fuzzseed.OneLine(t, err)
 		if err == nil {
-			b.Compare(&audit.Report{Findings: []audit.Finding{{ID: "x", Status: audit.StatusFail}}})
+			b.Compare(&audit.Report{Findings: audit.NewFindings(audit.Finding{ID: "x", Status: audit.StatusFail})})
 		}
 	})
 }

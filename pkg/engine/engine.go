@@ -292,13 +292,14 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 // container and VM checks have no use for them and would pay for the
 // conversion on every asset.
 func hostValue(a *audit.Asset) ref.Val {
+	host := reflect.ValueOf(a.HostFacts()).Elem()
 	switch a.Kind {
 	case audit.KindHost:
-		return toValue(reflect.ValueOf(a.Host))
+		return toValue(host)
 	case audit.KindVM:
-		return toValue(reflect.ValueOf(a.Host), machineFacts...)
+		return toValue(host, machineFacts...)
 	}
-	return toValue(reflect.ValueOf(a.Host), containerHostSkip...)
+	return toValue(host, containerHostSkip...)
 }
 
 // machineFacts are the host fields only the host collector fills (for

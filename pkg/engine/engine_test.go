@@ -65,7 +65,7 @@ func TestNewRejectsBadExpressions(t *testing.T) {
 }
 
 func containerAsset(c audit.Container, h audit.Host) audit.Asset {
-	return audit.Asset{ID: "docker://h/" + c.Name, Name: c.Name, Kind: audit.KindContainer, Container: &c, Host: h}
+	return audit.Asset{ID: "docker://h/" + c.Name, Name: c.Name, Kind: audit.KindContainer, Container: &c, Host: &h}
 }
 
 func findingFor(t *testing.T, fs []audit.Finding, id string) audit.Finding {

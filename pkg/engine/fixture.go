@@ -117,7 +117,7 @@ func FixtureAsset(kind audit.Kind, base, fixture map[string]any) (*audit.Asset, 
 		// A host fixture is what the collectors emit: the libvirt host
 		// asset when it carries hypervisor facts, else the machine.
 		a.Platform = audit.PlatformLinux
-		if a.Host.Virt.Known {
+		if a.HostFacts().Virt.Known {
 			a.Platform = audit.PlatformLibvirt
 		}
 	}

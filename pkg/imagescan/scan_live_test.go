@@ -85,7 +85,7 @@ func findingsOf(r *audit.Report, name string) map[string]audit.Finding {
 			id = a.ID
 		}
 	}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if f.AssetID == id {
 			out[f.CheckID] = f
 		}

@@ -13,10 +13,10 @@ import (
 func (p *Profile) Report(r *audit.Report) *audit.PolicyReport {
 	out := &audit.PolicyReport{Name: p.Name, File: p.File, SHA256: p.SHA256, Framework: p.Framework,
 		Controls: make([]audit.ControlResult, 0, len(p.Controls))}
-	byCheck := map[string][]*audit.Finding{}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		byCheck[f.CheckID] = append(byCheck[f.CheckID], f)
+	byCheck := map[string][]int{} // finding indexes
+	for i := range r.Findings.Len() {
+		id := r.Findings.CheckID(i)
+		byCheck[id] = append(byCheck[id], i)
 	}
 	rank := map[audit.Status]int{audit.StatusPass: 1, audit.StatusWaived: 2, audit.StatusUnknown: 3, audit.StatusError: 3, audit.StatusFail: 4}
 	verdict := []string{audit.ControlNotApplicable, audit.ControlPass, audit.ControlWaived, audit.ControlUnknown, audit.ControlFail}
@@ -24,12 +24,13 @@ func (p *Profile) Report(r *audit.Report) *audit.PolicyReport {
 		res := audit.ControlResult{ID: c.ID, Title: c.Title, Checks: slices.Clone(c.Checks), Assets: []string{}}
 		worst := 0
 		for _, id := range c.Checks {
-			for _, f := range byCheck[id] {
-				worst = max(worst, rank[f.Status])
-				if f.Status == audit.StatusFail {
+			for _, i := range byCheck[id] {
+				st := r.Findings.Status(i)
+				worst = max(worst, rank[st])
+				if st == audit.StatusFail {
 					res.Failed++
-					if !slices.Contains(res.Assets, f.AssetID) {
-						res.Assets = append(res.Assets, f.AssetID)
+					if asset := r.Findings.AssetID(i); !slices.Contains(res.Assets, asset) {
+						res.Assets = append(res.Assets, asset)
 					}
 				}
 			}

@@ -43,8 +43,11 @@ func (g Gate) Evaluate(r *audit.Report) *audit.GateResult {
 	res := &audit.GateResult{Result: "pass", Reasons: []string{}}
 	if g.FailOnNew {
 		n := 0
-		for _, f := range r.Findings {
-			if f.Status == audit.StatusFail && f.Baseline == audit.BaselineNew && (g.FailOn == nil || f.Severity >= *g.FailOn) {
+		for i := range r.Findings.Len() {
+			if r.Findings.Status(i) != audit.StatusFail {
+				continue
+			}
+			if f := r.Findings.At(i); f.Baseline == audit.BaselineNew && (g.FailOn == nil || f.Severity >= *g.FailOn) {
 				n++
 			}
 		}
@@ -53,8 +56,8 @@ func (g Gate) Evaluate(r *audit.Report) *audit.GateResult {
 		}
 	} else if g.FailOn != nil {
 		n := 0
-		for _, f := range r.Findings {
-			if f.Status == audit.StatusFail && f.Severity >= *g.FailOn {
+		for i := range r.Findings.Len() {
+			if r.Findings.Status(i) == audit.StatusFail && r.Findings.Severity(i) >= *g.FailOn {
 				n++
 			}
 		}

@@ -36,12 +36,12 @@ func TestParseProfileRejects(t *testing.T) {
 func TestGate(t *testing.T) {
 	high := audit.SeverityHigh
 	r := &audit.Report{
-		Assets: []audit.AssetResult{{Asset: audit.Asset{ID: "a"}, Risk: 95}, {Asset: audit.Asset{ID: "b"}, Risk: 5}},
-		Findings: []audit.Finding{
-			{Status: audit.StatusFail, Severity: audit.SeverityCritical},
-			{Status: audit.StatusWaived, Severity: audit.SeverityCritical},
-			{Status: audit.StatusFail, Severity: audit.SeverityMedium},
-		},
+		Assets: []audit.AssetResult{{Asset: &audit.Asset{ID: "a"}, Risk: 95}, {Asset: &audit.Asset{ID: "b"}, Risk: 5}},
+		Findings: audit.NewFindings(
+			audit.Finding{Status: audit.StatusFail, Severity: audit.SeverityCritical},
+			audit.Finding{Status: audit.StatusWaived, Severity: audit.SeverityCritical},
+			audit.Finding{Status: audit.StatusFail, Severity: audit.SeverityMedium},
+		),
 	}
 	tests := []struct {
 		name   string

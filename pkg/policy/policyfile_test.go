@@ -126,13 +126,13 @@ controls:
 	f := func(check, asset string, st audit.Status) audit.Finding {
 		return audit.Finding{CheckID: check, AssetID: asset, Status: st}
 	}
-	r := &audit.Report{Findings: []audit.Finding{
+	r := &audit.Report{Findings: audit.NewFindings(
 		f("CE-PRIV-001", "b", audit.StatusFail), f("CE-PRIV-001", "a", audit.StatusFail), f("CE-USER-001", "a", audit.StatusFail),
 		f("CE-USER-001", "c", audit.StatusPass),
 		f("CE-SOCK-001", "a", audit.StatusUnknown), f("CE-SOCK-001", "b", audit.StatusPass),
 		f("CE-RES-001", "a", audit.StatusWaived), f("CE-RES-001", "b", audit.StatusPass),
 		f("CE-RES-002", "a", audit.StatusPass),
-	}}
+	)}
 	rep := p.Report(r)
 	want := []struct {
 		status string

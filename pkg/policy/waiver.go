@@ -140,7 +140,7 @@ func (s Selector) Matches(a *audit.Asset) bool {
 	if s.Asset != "" && !glob(s.Asset, a.Name) {
 		return false
 	}
-	if s.Host != "" && !glob(s.Host, a.Host.Hostname) {
+	if s.Host != "" && !glob(s.Host, a.HostName()) {
 		return false
 	}
 	if s.Image != "" && (a.Container == nil || !glob(s.Image, a.Container.Image.Ref)) {

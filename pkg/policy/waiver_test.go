@@ -106,7 +106,7 @@ func TestWaiverRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := &audit.Asset{Name: "ci-runner-7", Labels: map[string]string{"team": "ci"},
-		Container: &audit.Container{Image: audit.Image{Ref: "registry.local/legacy/agent:3"}}, Host: audit.Host{Hostname: "node1"}}
+		Container: &audit.Container{Image: audit.Image{Ref: "registry.local/legacy/agent:3"}}, Host: &audit.Host{Hostname: "node1"}}
 	other := &audit.Asset{Name: "ci-runner-8", Labels: map[string]string{"team": "web"}, Container: &audit.Container{}}
 	fail := func(check string) audit.Finding { return audit.Finding{CheckID: check, Status: audit.StatusFail} }
 

@@ -71,7 +71,7 @@ func TestEveryFormatWritesEveryReport(t *testing.T) {
 					t.Fatalf("Write: %v", err)
 				}
 				// Line-per-finding formats write nothing for no findings.
-				if buf.Len() == 0 && (len(tc.Report().Findings) > 0 || !slices.Contains(perFinding, format)) {
+				if buf.Len() == 0 && (tc.Report().Findings.Len() > 0 || !slices.Contains(perFinding, format)) {
 					t.Error("Write wrote nothing")
 				}
 			})

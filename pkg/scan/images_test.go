@@ -88,7 +88,7 @@ func TestRunAppliesTrustAndImageScanner(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := map[string]audit.Status{}
-	for _, f := range rep.Findings {
+	for _, f := range rep.Findings.All() {
 		status[f.AssetID+" "+f.CheckID] = f.Status
 	}
 	want := map[string]audit.Status{

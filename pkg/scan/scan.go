@@ -94,7 +94,7 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 		now = cfg.Now
 	}
 	r := &audit.Report{SchemaVersion: audit.SchemaVersion, Tool: cfg.Tool, CreatedAt: now().UTC().Truncate(time.Second),
-		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Findings: []audit.Finding{}, Errors: []audit.ScanError{}}
+		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Errors: []audit.ScanError{}}
 
 	// A catalog that fails to compile ends the scan at once: the pending
 	// collectors are cancelled rather than waited for.
@@ -121,36 +121,32 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 		return nil, err
 	}
 	cfg.Logger.Debug().Int("assets", len(assets)).Msg("evaluating checks")
-	perAsset := eng.Evaluate(ctx, assets)
 	var waivers *policy.WaiverRun
 	if cfg.Waivers != nil {
 		waivers = cfg.Waivers.Start(r.CreatedAt)
 	}
-	// One allocation for the report's findings: appending asset by asset
-	// re-copied the whole slice as it grew (a third of a 10,000-document
-	// scan's time), and each asset's own slice is released once copied.
-	total := 0
-	for _, fs := range perAsset {
-		total += len(fs)
-	}
-	r.Findings = make([]audit.Finding, 0, total)
 	r.Assets = make([]audit.AssetResult, 0, len(assets))
-	for i := range assets {
-		findings := perAsset[i]
-		perAsset[i] = nil
-		if findings == nil { // evaluation cancelled before this asset
-			continue
+	// Assets are evaluated a batch at a time and their findings folded
+	// into the report's compact store at once: all findings of a large
+	// fleet held whole were most of a 10,000-document scan's memory.
+	for lo := 0; lo < len(assets); lo += evalBatch {
+		batch := assets[lo:min(lo+evalBatch, len(assets))]
+		perAsset := eng.Evaluate(ctx, batch)
+		for i := range batch {
+			findings := perAsset[i]
+			if findings == nil { // evaluation cancelled before this asset
+				continue
+			}
+			if cfg.Policy != nil {
+				findings = cfg.Policy.Apply(findings)
+			}
+			if waivers != nil {
+				waivers.Apply(&batch[i], findings)
+			}
+			risk, grade := cfg.Weights.Asset(findings)
+			r.Assets = append(r.Assets, audit.AssetResult{Asset: &batch[i], Host: batch[i].HostName(), Risk: risk, Grade: grade})
+			r.Findings.AppendAsset(&batch[i], findings)
 		}
-		if cfg.Policy != nil {
-			findings = cfg.Policy.Apply(findings)
-		}
-		audit.SetFindingIDs(findings, &assets[i])
-		if waivers != nil {
-			waivers.Apply(&assets[i], findings)
-		}
-		risk, grade := cfg.Weights.Asset(findings)
-		r.Assets = append(r.Assets, audit.AssetResult{Asset: assets[i], Host: assets[i].Host.Hostname, Risk: risk, Grade: grade})
-		r.Findings = append(r.Findings, findings...)
 	}
 	if err := ctx.Err(); err != nil {
 		r.Errors = append(r.Errors, audit.ScanError{Source: "scan", Message: fmt.Sprintf("scan interrupted: %v", err)})
@@ -168,6 +164,11 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 	r.Summary.Gate = cfg.Gate.Evaluate(r)
 	return r, nil
 }
+
+// evalBatch is how many assets are evaluated before their findings are
+// stored: enough to keep every core busy, few enough that the whole
+// findings of one batch stay small.
+const evalBatch = 256
 
 // collectAll runs the collectors concurrently and fills the report's
 // sources and errors; it returns the assets sorted by id.
@@ -206,7 +207,11 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 		res := results[i]
 		if b := res.batch; b != nil {
 			src.Assets, src.Notes = len(b.Assets), b.Notes
-			assets = append(assets, b.Assets...)
+			if assets == nil {
+				assets = b.Assets // the usual single source: no copy
+			} else {
+				assets = append(assets, b.Assets...)
+			}
 			r.Errors = append(r.Errors, b.Errors...)
 		}
 		if res.err != nil {
@@ -256,14 +261,15 @@ func enrichImages(ctx context.Context, cfg Config, now time.Time, assets []audit
 // dedupe drops a second asset with an id already seen (the same container
 // reached through two endpoints) and records it as an error.
 func dedupe(assets []audit.Asset, r *audit.Report) []audit.Asset {
-	out := make([]audit.Asset, 0, len(assets))
-	for i, a := range assets {
-		if i > 0 && a.ID == assets[i-1].ID {
+	out := assets[:0] // in place: the fleet's assets are never copied
+	for i := range assets {
+		a := &assets[i]
+		if len(out) > 0 && a.ID == out[len(out)-1].ID {
 			r.Errors = append(r.Errors, audit.ScanError{Source: a.Source, AssetID: a.ID,
 				Message: "asset reported twice; the second copy was ignored"})
 			continue
 		}
-		out = append(out, a)
+		out = append(out, *a)
 	}
 	return out
 }
@@ -276,10 +282,11 @@ func summarize(r *audit.Report) audit.Summary {
 	for _, st := range audit.Statuses() {
 		s.ByStatus[string(st)] = 0
 	}
-	for _, f := range r.Findings {
-		s.ByStatus[string(f.Status)]++
-		if f.Status == audit.StatusFail {
-			s.BySeverity[f.Severity.String()]++
+	for i := range r.Findings.Len() {
+		st := r.Findings.Status(i)
+		s.ByStatus[string(st)]++
+		if st == audit.StatusFail {
+			s.BySeverity[r.Findings.Severity(i).String()]++
 		}
 	}
 	risks := make([]float64, len(r.Assets))

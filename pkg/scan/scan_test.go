@@ -50,7 +50,7 @@ func testEngine(t *testing.T) *engine.Engine {
 
 func asset(name string, privileged bool) audit.Asset {
 	return audit.Asset{ID: "fake://h/" + name, Name: name, Kind: audit.KindContainer,
-		Container: &audit.Container{Name: name, Privileged: privileged}, Host: audit.Host{Known: true, Hostname: "h"}}
+		Container: &audit.Container{Name: name, Privileged: privileged}, Host: &audit.Host{Known: true, Hostname: "h"}}
 }
 
 func TestRunKeepsOtherSourcesWhenOneFails(t *testing.T) {
@@ -90,11 +90,11 @@ func TestRunKeepsOtherSourcesWhenOneFails(t *testing.T) {
 	if r.Summary.Gate.Result != "fail" {
 		t.Errorf("gate = %+v", r.Summary.Gate)
 	}
-	if r.Findings[0].ID != audit.FindingID("T-PRIV-001", "h", "a") {
-		t.Errorf("finding id = %q, want the stable hash of check, host and asset", r.Findings[0].ID)
+	if r.Findings.At(0).ID != audit.FindingID("T-PRIV-001", "h", "a") {
+		t.Errorf("finding id = %q, want the stable hash of check, host and asset", r.Findings.At(0).ID)
 	}
-	if r.Findings[0].Weight != 0.9 {
-		t.Errorf("finding weight = %v, want 0.9", r.Findings[0].Weight)
+	if r.Findings.At(0).Weight != 0.9 {
+		t.Errorf("finding weight = %v, want 0.9", r.Findings.At(0).Weight)
 	}
 	if !r.CreatedAt.Equal(cfg.Now()) {
 		t.Errorf("created_at = %v", r.CreatedAt)

@@ -43,8 +43,8 @@ func testReport() *audit.Report {
 		CreatedAt:     time.Date(2026, 7, 1, 12, 0, 3, 0, time.UTC),
 		Sources:       []audit.Source{{Kind: "docker", Endpoint: "unix:///var/run/docker.sock", Status: "ok", Assets: 2}},
 		Assets: []audit.AssetResult{
-			{Asset: audit.Asset{ID: "docker/h/web", Name: "web", Kind: audit.KindContainer, Platform: "docker"}, Host: "h", Risk: 90, Grade: "F"},
-			{Asset: audit.Asset{ID: `docker/h/odd "x]"`, Name: `odd "x]"`, Kind: audit.KindContainer, Platform: "docker"}, Host: "h", Risk: 0, Grade: "A"},
+			{Asset: &audit.Asset{ID: "docker/h/web", Name: "web", Kind: audit.KindContainer, Platform: "docker"}, Host: "h", Risk: 90, Grade: "F"},
+			{Asset: &audit.Asset{ID: `docker/h/odd "x]"`, Name: `odd "x]"`, Kind: audit.KindContainer, Platform: "docker"}, Host: "h", Risk: 0, Grade: "A"},
 		},
 	}
 	for i, c := range []struct {
@@ -56,7 +56,7 @@ func testReport() *audit.Report {
 		{"CE-PRIV-001", `docker/h/odd "x]"`, audit.StatusPass},
 		{"KH-006", `docker/h/odd "x]"`, audit.StatusUnknown},
 	} {
-		r.Findings = append(r.Findings, audit.Finding{
+		r.Findings.Append(audit.Finding{
 			ID: audit.FindingID(c.check, "h", c.asset) + string(rune('a'+i)), CheckID: c.check, AssetID: c.asset,
 			Status: c.status, Severity: audit.SeverityCritical, Title: "t " + c.check,
 			Evidence: []audit.Evidence{{Path: "HostConfig.Privileged", Actual: true, Expected: "false"}},
@@ -120,11 +120,11 @@ func TestSyslogToRsyslog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := rs.WaitLines(2*len(r.Findings), 10*time.Second)
-	if len(lines) != 2*len(r.Findings) {
-		t.Fatalf("rsyslog wrote %d lines, want %d:\n%s", len(lines), 2*len(r.Findings), strings.Join(lines, "\n"))
+	lines := rs.WaitLines(2*r.Findings.Len(), 10*time.Second)
+	if len(lines) != 2*r.Findings.Len() {
+		t.Fatalf("rsyslog wrote %d lines, want %d:\n%s", len(lines), 2*r.Findings.Len(), strings.Join(lines, "\n"))
 	}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		n := 0
 		for _, l := range lines {
 			if strings.HasPrefix(l, "isoaudit FINDING [isoaudit@32473 finding_id=\""+f.ID+"\"") {
@@ -214,18 +214,18 @@ func TestSyslogTLS(t *testing.T) {
 		mu.Lock()
 		n := len(got)
 		mu.Unlock()
-		if n >= len(r.Findings) || time.Now().After(deadline) {
+		if n >= r.Findings.Len() || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != len(r.Findings) {
-		t.Fatalf("received %d messages, want %d", len(got), len(r.Findings))
+	if len(got) != r.Findings.Len() {
+		t.Fatalf("received %d messages, want %d", len(got), r.Findings.Len())
 	}
 	for i, m := range got {
-		if id := (*m.StructuredData)["isoaudit@32473"]["finding_id"]; id != r.Findings[i].ID {
+		if id := (*m.StructuredData)["isoaudit@32473"]["finding_id"]; id != r.Findings.At(i).ID {
 			t.Errorf("message %d finding_id = %q", i, id)
 		}
 	}
@@ -270,12 +270,12 @@ func TestSplunkHEC(t *testing.T) {
 		if err := dec.Decode(&env); err != nil {
 			t.Fatal(err)
 		}
-		if env.Event.ClassUID != 2003 || env.Event.FindingInfo.UID != r.Findings[n].ID || env.Time != 1782907203 || env.Host != "h" || env.Sourcetype != "isoaudit:ocsf" {
+		if env.Event.ClassUID != 2003 || env.Event.FindingInfo.UID != r.Findings.At(n).ID || env.Time != 1782907203 || env.Host != "h" || env.Sourcetype != "isoaudit:ocsf" {
 			t.Errorf("envelope %d = %+v", n, env)
 		}
 	}
-	if n != len(r.Findings) {
-		t.Errorf("%d envelopes for %d findings", n, len(r.Findings))
+	if n != r.Findings.Len() {
+		t.Errorf("%d envelopes for %d findings", n, r.Findings.Len())
 	}
 }
 

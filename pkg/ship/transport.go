@@ -73,7 +73,7 @@ func hecBody(r *audit.Report) ([]byte, error) {
 	sc := bufio.NewScanner(&events)
 	sc.Buffer(nil, 64<<20)
 	for i := 0; sc.Scan(); i++ {
-		ev := hecEvent{Time: ts, Host: hosts[r.Findings[i].AssetID], Source: "isoaudit", Sourcetype: "isoaudit:ocsf", Event: json.RawMessage(sc.Bytes())}
+		ev := hecEvent{Time: ts, Host: hosts[r.Findings.AssetID(i)], Source: "isoaudit", Sourcetype: "isoaudit:ocsf", Event: json.RawMessage(sc.Bytes())}
 		if err := enc.Encode(ev); err != nil {
 			return nil, err
 		}

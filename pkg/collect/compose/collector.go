@@ -94,6 +94,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	}
 	b := &collect.Batch{Assets: make([]audit.Asset, 0, len(c.project.Services))}
 	prefix := "compose://" + filepath.Base(c.opts.Path)
+	host := &audit.Host{Known: false} // offline: nothing is known of it; shared by the services
 	for _, name := range slices.Sorted(mapKeys(c.project.Services)) {
 		s := c.project.Services[name]
 		doc, notes := inspectOf(c.project, s)
@@ -105,7 +106,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 		b.Assets = append(b.Assets, audit.Asset{
 			ID: prefix + "/" + name, Name: name, Kind: audit.KindContainer, Platform: "docker",
 			Source: c.Endpoint(), Labels: docker.RedactLabels(doc.Config.Labels), Container: ct,
-			Host: audit.Host{Known: false},
+			Host: host,
 		})
 	}
 	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("services", len(b.Assets)).Msg("compose file normalized")

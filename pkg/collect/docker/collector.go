@@ -284,7 +284,7 @@ func (s *scan) assemble(host audit.Host) *collect.Batch {
 		if r := s.refs[normalized.Image.Ref]; r != nil {
 			normalized.Image.RefChecked, normalized.Image.RefID = r.checked, r.id
 		}
-		b.Assets = append(b.Assets, containerAsset(normalized, labels, host.Engine.Name, prefix, s.c.endpoint, host))
+		b.Assets = append(b.Assets, containerAsset(normalized, labels, host.Engine.Name, prefix, s.c.endpoint, &host))
 	}
 	for _, f := range s.failures {
 		e := audit.ScanError{Source: s.c.endpoint, Message: f.message}

@@ -161,7 +161,7 @@ func TestCollectLiveNeverLeaksEnv(t *testing.T) {
 		doc, err := json.Marshal(struct {
 			audit.Asset
 			Container *audit.Container
-			Host      audit.Host
+			Host      *audit.Host
 		}{a, a.Container, a.Host})
 		if err != nil {
 			t.Fatal(err)

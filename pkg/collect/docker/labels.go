@@ -42,7 +42,7 @@ func looksSecret(key string) bool {
 // containerAsset wraps a normalized container as an asset. platform is
 // "docker" or "podman"; idPrefix is the scheme-and-host part of the asset
 // id ("docker://host"), to which "/<name>" is appended.
-func containerAsset(c *audit.Container, labels map[string]string, platform, idPrefix, source string, host audit.Host) audit.Asset {
+func containerAsset(c *audit.Container, labels map[string]string, platform, idPrefix, source string, host *audit.Host) audit.Asset {
 	return audit.Asset{
 		ID:        idPrefix + "/" + c.Name,
 		Name:      c.Name,

@@ -234,7 +234,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 		Platform: Platform,
 		Source:   c.Endpoint(),
 		Labels:   labels(&h),
-		Host:     h,
+		Host:     &h,
 	}
 	return &collect.Batch{Assets: []audit.Asset{asset}, Notes: col.notes}, nil
 }

@@ -90,6 +90,7 @@ func (c *Collector) assets(elems []element) *collect.Batch {
 	b := &collect.Batch{Assets: make([]audit.Asset, 0, len(elems))}
 	prefix := "inspect://" + c.baseName()
 	seen := make(map[string]bool, len(elems))
+	host := &audit.Host{Known: false} // offline: nothing is known of it; shared by the containers
 	for i, e := range elems {
 		n := e.n
 		if seen[n.Name] {
@@ -105,7 +106,7 @@ func (c *Collector) assets(elems []element) *collect.Batch {
 			Source:    c.Endpoint(),
 			Labels:    docker.RedactLabels(e.labels),
 			Container: n,
-			Host:      audit.Host{Known: false},
+			Host:      host,
 		})
 	}
 	slices.SortFunc(b.Assets, func(x, y audit.Asset) int { return strings.Compare(x.ID, y.ID) })

@@ -314,7 +314,7 @@ func (s *scan) add(id, name, xml, state string, virt audit.VirtHost) {
 		Platform: audit.PlatformLibvirt,
 		Source:   s.c.endpoint,
 		VM:       vm,
-		Host:     audit.Host{Known: true, Hostname: strings.TrimSuffix(strings.TrimPrefix(id, "libvirt://"), "/"+name), Virt: cloneVirt(virt)},
+		Host:     &audit.Host{Known: true, Hostname: strings.TrimSuffix(strings.TrimPrefix(id, "libvirt://"), "/"+name), Virt: cloneVirt(virt)},
 	})
 }
 

@@ -128,6 +128,7 @@ func (c *Collector) CollectVMs(ctx context.Context) (*Result, error) {
 	}
 	pairs := make([]pair, 0, len(c.domains))
 	prefix := "libvirt://" + c.hostName() + "/"
+	host := &audit.Host{Known: false, Virt: c.Virt()} // shared by the domains
 	for _, d := range c.domains {
 		vm := Normalize(d.parsed.dom, Context{State: d.state, SecretsVisible: d.secrets, QEMUConf: conf, passwd: d.passwd})
 		pairs = append(pairs, pair{asset: audit.Asset{
@@ -137,7 +138,7 @@ func (c *Collector) CollectVMs(ctx context.Context) (*Result, error) {
 			Platform: audit.PlatformLibvirt,
 			Source:   d.path,
 			VM:       vm,
-			Host:     audit.Host{Known: false, Virt: c.Virt()},
+			Host:     host,
 		}, vm: vm})
 	}
 	slices.SortFunc(pairs, func(x, y pair) int { return strings.Compare(x.asset.ID, y.asset.ID) })
@@ -161,7 +162,7 @@ func (c *Collector) CollectVMs(ctx context.Context) (*Result, error) {
 func HostAsset(hostname, source string, host audit.Host) audit.Asset {
 	host.Hostname = hostname
 	return audit.Asset{ID: "libvirt://" + hostname, Name: hostname, Kind: audit.KindHost,
-		Platform: audit.PlatformLibvirt, Source: source, Host: host}
+		Platform: audit.PlatformLibvirt, Source: source, Host: &host}
 }
 
 // hostName is the host part of asset ids.

@@ -67,6 +67,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	batch := &collect.Batch{Assets: make([]audit.Asset, 0, len(c.machines)),
 		Errors: slices.Clone(c.errors), Notes: slices.Clone(c.notes)}
 	prefix := "virtualbox://" + c.hostName() + "/"
+	host := &audit.Host{Known: false} // offline: nothing is known of it; shared by the VMs
 	for _, mf := range c.machines {
 		vm := normalize(mf.file)
 		if r, ok := hvversion.VBoxLog(filepath.Dir(mf.path)); ok {
@@ -79,7 +80,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 			Platform: audit.PlatformVirtualBox,
 			Source:   mf.path,
 			VM:       vm,
-			Host:     audit.Host{Known: false},
+			Host:     host,
 		})
 	}
 	slices.SortFunc(batch.Assets, func(x, y audit.Asset) int { return strings.Compare(x.ID, y.ID) })

@@ -67,6 +67,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	}
 	b := &collect.Batch{Assets: make([]audit.Asset, 0, len(c.files)),
 		Errors: slices.Clone(c.errors), Notes: slices.Clone(c.notes)}
+	host := &audit.Host{Known: false} // offline: nothing is known of it; shared by the VMs
 	for _, f := range c.files {
 		vm, _ := Normalize(f.cfg, Context{FallbackName: f.name})
 		if r, ok := hvversion.VMwareLog(filepath.Dir(f.path)); ok {
@@ -79,7 +80,7 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 			Platform: audit.PlatformVMware,
 			Source:   f.path,
 			VM:       vm,
-			Host:     audit.Host{Known: false},
+			Host:     host,
 		})
 	}
 	slices.SortFunc(b.Assets, func(x, y audit.Asset) int { return strings.Compare(x.ID, y.ID) })

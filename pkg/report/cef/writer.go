@@ -50,9 +50,9 @@ func Severity(s audit.Severity) int {
 // Lines returns one CEF line (without newline) per finding, in report order.
 func Lines(r *audit.Report) []string {
 	assets := view.Index(r)
-	out := make([]string, 0, len(r.Findings))
-	for i := range r.Findings {
-		out = append(out, Line(r, &r.Findings[i], assets.Of(&r.Findings[i])))
+	out := make([]string, 0, r.Findings.Len())
+	for _, f := range r.Findings.All() {
+		out = append(out, Line(r, &f, assets.Of(&f)))
 	}
 	return out
 }

@@ -90,18 +90,18 @@ func parse(line string) ([]string, map[string]string, string) {
 // extension values survive a parse.
 func TestEscaping(t *testing.T) {
 	r := reporttest.Representative()
-	r.Findings[0].Title = `pipe | and \ backslash`
+	r.Findings.Update(0, func(f *audit.Finding) { f.Title = `pipe | and \ backslash` })
 	r.Assets[1].Name = `a=b\c`
-	r.Findings[0].Message = "two\nlines"
+	r.Findings.Update(0, func(f *audit.Finding) { f.Message = "two\nlines" })
 	line := nonEmpty(write(t, r))[0]
 	header, ext, err := parse(line)
 	if err != "" {
 		t.Fatalf("%s: %s", err, line)
 	}
-	if header[5] != r.Findings[0].Title || header[4] != "CE-PRIV-001" || header[6] != "10" {
+	if header[5] != r.Findings.At(0).Title || header[4] != "CE-PRIV-001" || header[6] != "10" {
 		t.Errorf("header = %q", header)
 	}
-	if ext["cs1"] != `a=b\c` || ext["externalId"] != r.Findings[0].ID || !strings.Contains(ext["msg"], "two\nlines") {
+	if ext["cs1"] != `a=b\c` || ext["externalId"] != r.Findings.At(0).ID || !strings.Contains(ext["msg"], "two\nlines") {
 		t.Errorf("extension = %q", ext)
 	}
 }

@@ -50,7 +50,6 @@ func Decode(r io.Reader) (*audit.Report, error) {
 		CreatedAt:     created.UTC(),
 		Sources:       make([]audit.Source, 0, len(doc.Sources)),
 		Assets:        make([]audit.AssetResult, 0, len(doc.Assets)),
-		Findings:      make([]audit.Finding, 0, len(doc.Findings)),
 		Errors:        make([]audit.ScanError, 0, len(doc.Errors)),
 	}
 	for _, s := range doc.Sources {
@@ -60,7 +59,7 @@ func Decode(r io.Reader) (*audit.Report, error) {
 	}
 	for _, a := range doc.Assets {
 		rep.Assets = append(rep.Assets, audit.AssetResult{
-			Asset: audit.Asset{ID: a.ID, Name: a.Name, Kind: audit.Kind(a.Kind), Platform: a.Platform, Source: a.Source, Labels: a.Labels},
+			Asset: &audit.Asset{ID: a.ID, Name: a.Name, Kind: audit.Kind(a.Kind), Platform: a.Platform, Source: a.Source, Labels: a.Labels},
 			Host:  a.Host, Risk: a.Risk, Grade: a.Grade,
 		})
 	}
@@ -69,7 +68,7 @@ func Decode(r io.Reader) (*audit.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode json report: findings[%d]: %w", i, err)
 		}
-		rep.Findings = append(rep.Findings, fd)
+		rep.Findings.Append(fd)
 	}
 	rep.Summary = decodeSummary(doc.Summary)
 	for _, e := range doc.Errors {

@@ -46,8 +46,9 @@ func TestDecodeRoundTrip(t *testing.T) {
 // they were written as, including HTML characters the writer escaped.
 func TestDecodeEvidenceKeepsRawJSON(t *testing.T) {
 	r := reporttest.Clean()
-	r.Findings[0].Evidence = append(r.Findings[0].Evidence,
-		reporttestEvidence("a<b>&c"), reporttestEvidence(map[string]any{"z": 1.5, "a": []int{1}}))
+	r.Findings.Update(0, func(f *audit.Finding) {
+		f.Evidence = append(f.Evidence, reporttestEvidence("a<b>&c"), reporttestEvidence(map[string]any{"z": 1.5, "a": []int{1}}))
+	})
 	first := write(t, r)
 	rep, err := reportjson.Decode(bytes.NewReader(first))
 	if err != nil {
@@ -98,8 +99,8 @@ func TestDecodeAcceptsNewerMinor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.SchemaVersion != "1.0" || len(rep.Findings) != 2 {
-		t.Errorf("decoded %q with %d findings", rep.SchemaVersion, len(rep.Findings))
+	if rep.SchemaVersion != "1.0" || rep.Findings.Len() != 2 {
+		t.Errorf("decoded %q with %d findings", rep.SchemaVersion, rep.Findings.Len())
 	}
 }
 
@@ -112,10 +113,10 @@ func reporttestEvidence(actual any) audit.Evidence {
 // so `isoaudit convert` keeps them.
 func TestDecodeRoundTripWorkflowSections(t *testing.T) {
 	r := reporttest.Representative()
-	r.Findings[0].Baseline = audit.BaselineNew
-	for i := range r.Findings {
-		if r.Findings[i].Status == audit.StatusWaived {
-			r.Findings[i].Waiver = "W-1"
+	r.Findings.Update(0, func(f *audit.Finding) { f.Baseline = audit.BaselineNew })
+	for i := range r.Findings.All() {
+		if r.Findings.At(i).Status == audit.StatusWaived {
+			r.Findings.Update(i, func(f *audit.Finding) { f.Waiver = "W-1" })
 		}
 	}
 	sha := strings.Repeat("ab", 32)

@@ -183,8 +183,8 @@ func newDocument(r *audit.Report) (*document, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Findings = make([]finding, 0, len(r.Findings))
-	for _, f := range r.Findings {
+	d.Findings = make([]finding, 0, r.Findings.Len())
+	for _, f := range r.Findings.All() {
 		fd, err := newFinding(f)
 		if err != nil {
 			return nil, err
@@ -222,8 +222,8 @@ func newDocumentHead(r *audit.Report) (*document, error) {
 		}
 		d.Assets = append(d.Assets, as)
 	}
-	for _, f := range r.Findings {
-		if err := validateFinding(f); err != nil {
+	for i := range r.Findings.Len() {
+		if err := validateFinding(&r.Findings, i); err != nil {
 			return nil, err
 		}
 	}
@@ -293,16 +293,17 @@ func newAsset(a audit.AssetResult) (asset, error) {
 
 // validateFinding rejects what the wire form cannot express, without
 // converting: newFinding then cannot fail on status or severity.
-func validateFinding(f audit.Finding) error {
-	if !validStatus(f.Status) {
-		return fmt.Errorf("finding %s %s: unknown status %q (supported: %s)", f.CheckID, f.AssetID, f.Status, statusNames())
+// validateFinding checks finding i of fs without rebuilding it.
+func validateFinding(fs *audit.Findings, i int) error {
+	if st := fs.Status(i); !validStatus(st) {
+		return fmt.Errorf("finding %s %s: unknown status %q (supported: %s)", fs.CheckID(i), fs.AssetID(i), st, statusNames())
 	}
-	if _, err := f.Severity.MarshalText(); err != nil {
-		return fmt.Errorf("finding %s %s: %w", f.CheckID, f.AssetID, err)
+	if _, err := fs.Severity(i).MarshalText(); err != nil {
+		return fmt.Errorf("finding %s %s: %w", fs.CheckID(i), fs.AssetID(i), err)
 	}
-	for _, e := range f.Evidence {
+	for _, e := range fs.Evidence(i) {
 		if _, err := json.Marshal(e.Actual); err != nil {
-			return fmt.Errorf("finding %s %s: evidence %s: %w", f.CheckID, f.AssetID, e.Path, err)
+			return fmt.Errorf("finding %s %s: evidence %s: %w", fs.CheckID(i), fs.AssetID(i), e.Path, err)
 		}
 	}
 	return nil

@@ -53,7 +53,11 @@ func jsonNames(t reflect.Type) []string {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
 		if f.Anonymous && tag == "" {
-			names = append(names, jsonNames(f.Type)...)
+			embedded := f.Type
+			if embedded.Kind() == reflect.Pointer {
+				embedded = embedded.Elem()
+			}
+			names = append(names, jsonNames(embedded)...)
 			continue
 		}
 		name, _, _ := strings.Cut(tag, ",")

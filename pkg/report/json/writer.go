@@ -33,7 +33,7 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	}
 	// Findings are converted to their wire form as they are written (they
 	// were validated by newDocumentHead), not held a second time.
-	findings := lazySlice{n: len(r.Findings), at: func(i int) (any, error) { return newFinding(r.Findings[i]) }}
+	findings := lazySlice{n: r.Findings.Len(), at: func(i int) (any, error) { return newFinding(r.Findings.At(i)) }}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if err := encodeLines(bw, doc, map[string]lazySlice{"findings": findings}); err != nil { // only I/O can fail here
 		return fmt.Errorf("write json report: %w", err)

@@ -120,7 +120,7 @@ func TestWriteEvidenceActual(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := reporttest.Clean()
-			r.Findings[0].Evidence = []audit.Evidence{{Path: "x", Actual: tc.actual, Expected: "y"}}
+			r.Findings.Update(0, func(f *audit.Finding) { f.Evidence = []audit.Evidence{{Path: "x", Actual: tc.actual, Expected: "y"}} })
 			out := write(t, r)
 			schematest.RequireValidReport(t, out)
 			var doc struct {
@@ -173,15 +173,17 @@ func TestWriteRejects(t *testing.T) {
 		mutate  func(r *audit.Report)
 		wantErr string
 	}{
-		{"invalid severity", func(r *audit.Report) { r.Findings[0].Severity = 9 }, "invalid severity 9"},
-		{"unknown status", func(r *audit.Report) { r.Findings[0].Status = "failed" }, `unknown status "failed"`},
+		{"invalid severity", func(r *audit.Report) { r.Findings.Update(0, func(f *audit.Finding) { f.Severity = 9 }) }, "invalid severity 9"},
+		{"unknown status", func(r *audit.Report) { r.Findings.Update(0, func(f *audit.Finding) { f.Status = "failed" }) }, `unknown status "failed"`},
 		{"unknown asset kind", func(r *audit.Report) { r.Assets[0].Kind = "pod" }, `unknown kind "pod"`},
 		{"unknown source status", func(r *audit.Report) { r.Sources[0].Status = "partial" }, `unknown status "partial"`},
 		{"unknown by_severity key", func(r *audit.Report) { r.Summary.BySeverity["severe"] = 1 }, `by_severity: unknown key "severe"`},
 		{"unknown by_status key", func(r *audit.Report) { r.Summary.ByStatus["skipped"] = 1 }, `by_status: unknown key "skipped"`},
 		{"unknown gate result", func(r *audit.Report) { r.Summary.Gate.Result = "tripped" }, `unknown result "tripped"`},
 		{"other schema version", func(r *audit.Report) { r.SchemaVersion = "2.0" }, `schema version "2.0"`},
-		{"unencodable actual", func(r *audit.Report) { r.Findings[0].Evidence[0].Actual = func() {} }, "unsupported type"},
+		{"unencodable actual", func(r *audit.Report) {
+			r.Findings.Update(0, func(f *audit.Finding) { f.Evidence[0].Actual = func() {} })
+		}, "unsupported type"},
 		{"NaN risk", func(r *audit.Report) { r.Assets[0].Risk = math.NaN() }, "unsupported value"},
 	}
 	for _, tc := range tests {

@@ -118,8 +118,8 @@ func build(r *audit.Report) *testsuites {
 		suiteOf(&r.Assets[i])
 	}
 	assets := view.Index(r)
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	for _, f := range r.Findings.All() {
+		f := &f
 		a := assets.Of(f)
 		s := suiteOf(a)
 		tc := testcase{

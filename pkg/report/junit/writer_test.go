@@ -171,10 +171,10 @@ func TestStatusesMapToJUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[audit.Status]int{}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		want[f.Status]++
 	}
-	if doc.Tests != len(r.Findings) || doc.Failures != want[audit.StatusFail] || doc.Errors != want[audit.StatusError] ||
+	if doc.Tests != r.Findings.Len() || doc.Failures != want[audit.StatusFail] || doc.Errors != want[audit.StatusError] ||
 		doc.Skipped != want[audit.StatusWaived]+want[audit.StatusUnknown] {
 		t.Errorf("counts %+v for statuses %v", doc, want)
 	}

@@ -48,8 +48,8 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	for _, f := range r.Findings.All() {
+		f := &f
 		buf.Reset()
 		if err := enc.Encode(newEvent(r, f, assets.Of(f))); err != nil {
 			return fmt.Errorf("encode ocsf event for %s on %s: %w", f.CheckID, f.AssetID, err)

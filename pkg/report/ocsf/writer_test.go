@@ -46,16 +46,16 @@ func requireConforming(t *testing.T, r *audit.Report, out []byte) {
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatalf("line %d is not a JSON object: %v", n+1, err)
 		}
-		if n >= len(r.Findings) {
-			t.Fatalf("more events than findings (%d)", len(r.Findings))
+		if n >= r.Findings.Len() {
+			t.Fatalf("more events than findings (%d)", r.Findings.Len())
 		}
-		for _, p := range conformance(ev, &r.Findings[n], r) {
-			t.Errorf("event %d (%s): %s", n+1, r.Findings[n].CheckID, p)
+		for _, p := range conformance(ev, new(r.Findings.At(n)), r) {
+			t.Errorf("event %d (%s): %s", n+1, r.Findings.At(n).CheckID, p)
 		}
 		n++
 	}
-	if n != len(r.Findings) {
-		t.Errorf("%d events for %d findings", n, len(r.Findings))
+	if n != r.Findings.Len() {
+		t.Errorf("%d events for %d findings", n, r.Findings.Len())
 	}
 }
 
@@ -144,7 +144,7 @@ func TestConformanceCatchesMistakes(t *testing.T) {
 		if err := json.Unmarshal(line, &ev); err != nil {
 			t.Fatal(err)
 		}
-		f := r.Findings[0]
+		f := r.Findings.At(0)
 		mutate(ev)
 		if name == "waiver not suppressed" {
 			f.Status = audit.StatusWaived

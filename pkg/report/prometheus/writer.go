@@ -102,10 +102,11 @@ func Families(r *audit.Report) []*dto.MetricFamily {
 	}
 	findingCount := map[fk]int{}
 	checkFailures := map[[2]string]int{}
-	for _, f := range r.Findings {
-		findingCount[fk{f.Status, f.Severity}]++
-		if f.Status == audit.StatusFail {
-			checkFailures[[2]string{f.CheckID, f.Severity.String()}]++
+	for i := range r.Findings.Len() {
+		st, sev := r.Findings.Status(i), r.Findings.Severity(i)
+		findingCount[fk{st, sev}]++
+		if st == audit.StatusFail {
+			checkFailures[[2]string{r.Findings.CheckID(i), sev.String()}]++
 		}
 	}
 	for _, st := range audit.Statuses() {

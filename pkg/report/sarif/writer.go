@@ -85,8 +85,8 @@ func build(r *audit.Report) *log {
 		},
 	}
 	rules := map[string]*rule{}
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	for _, f := range r.Findings.All() {
+		f := &f
 		a := assets.Of(f)
 		switch f.Status {
 		case audit.StatusFail, audit.StatusWaived:

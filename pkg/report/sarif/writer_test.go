@@ -88,7 +88,7 @@ func TestGitHubShape(t *testing.T) {
 	}
 	run := l.Runs[0]
 	want := 0
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if f.Status == audit.StatusFail || f.Status == audit.StatusWaived {
 			want++
 		}
@@ -132,7 +132,7 @@ func TestGitHubShape(t *testing.T) {
 }
 
 func TestPseudoPathEscapes(t *testing.T) {
-	a := &audit.AssetResult{Asset: audit.Asset{ID: "x", Name: "my vm/1", Platform: "libvirt"}, Host: ""}
+	a := &audit.AssetResult{Asset: &audit.Asset{ID: "x", Name: "my vm/1", Platform: "libvirt"}, Host: ""}
 	if got := sarif.PseudoPath(a); got != "libvirt/unknown-host/my%20vm%2F1" {
 		t.Errorf("PseudoPath = %q", got)
 	}

@@ -75,9 +75,9 @@ func Severity(f *audit.Finding) int {
 func Messages(r *audit.Report) []string {
 	assets := view.Index(r)
 	ts := r.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-	out := make([]string, 0, len(r.Findings))
-	for i := range r.Findings {
-		f := &r.Findings[i]
+	out := make([]string, 0, r.Findings.Len())
+	for _, f := range r.Findings.All() {
+		f := &f
 		a := assets.Of(f)
 		var b strings.Builder
 		b.WriteByte('<')

@@ -37,10 +37,10 @@ func TestMessagesParseAsRFC5424(t *testing.T) {
 	r := reporttest.Representative()
 	// Characters that RFC 5424 makes us escape in structured data.
 	r.Assets[1].Name = `web-1 "blue]\green"`
-	r.Findings[0].Message = "line one\nline two"
+	r.Findings.Update(0, func(f *audit.Finding) { f.Message = "line one\nline two" })
 	lines := strings.Split(strings.TrimSuffix(string(write(t, r)), "\n"), "\n")
-	if len(lines) != len(r.Findings) {
-		t.Fatalf("%d lines for %d findings", len(lines), len(r.Findings))
+	if len(lines) != r.Findings.Len() {
+		t.Fatalf("%d lines for %d findings", len(lines), r.Findings.Len())
 	}
 	p := rfc5424.NewParser()
 	for i, line := range lines {
@@ -49,7 +49,7 @@ func TestMessagesParseAsRFC5424(t *testing.T) {
 			t.Fatalf("line %d does not parse: %v\n%s", i+1, err, line)
 		}
 		msg := m.(*rfc5424.SyslogMessage)
-		f := r.Findings[i]
+		f := r.Findings.At(i)
 		sd := (*msg.StructuredData)[syslog.SDID]
 		if sd["finding_id"] != f.ID || sd["check_id"] != f.CheckID || sd["status"] != string(f.Status) {
 			t.Errorf("line %d structured data = %v", i+1, sd)

@@ -22,7 +22,7 @@ func (p *printer) controls(r *audit.Report) {
 		names[a.ID] = a.Name
 	}
 	byCheck := map[string][]audit.Finding{}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		byCheck[f.CheckID] = append(byCheck[f.CheckID], f)
 		if p.visible(f) {
 			p.idWidth = max(p.idWidth, min(width(clean(f.CheckID)), maxIDWidth))

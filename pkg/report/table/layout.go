@@ -109,7 +109,7 @@ func (p *printer) scanErrors(errs []audit.ScanError) {
 // the report (so nothing is silently dropped).
 func (p *printer) assets(r *audit.Report) {
 	byAsset := make(map[string][]audit.Finding)
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		byAsset[f.AssetID] = append(byAsset[f.AssetID], f)
 		if p.visible(f) {
 			p.idWidth = max(p.idWidth, min(width(clean(f.CheckID)), maxIDWidth))

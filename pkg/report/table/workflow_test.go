@@ -11,7 +11,7 @@ import (
 
 func TestWriteWaiversAndBaseline(t *testing.T) {
 	r := reporttest.Representative()
-	r.Findings[0].Baseline = audit.BaselineNew
+	r.Findings.Update(0, func(f *audit.Finding) { f.Baseline = audit.BaselineNew })
 	r.Waivers = &audit.WaiverReport{File: "waivers.yaml", SHA256: strings.Repeat("ab", 32), Entries: []audit.WaiverResult{
 		{ID: "W-1", Status: audit.WaiverApplied}, {ID: "W-2", Status: audit.WaiverExpired}, {ID: "W-3", Status: audit.WaiverUnmatched},
 	}}
@@ -33,7 +33,7 @@ func TestWriteWaiversAndBaseline(t *testing.T) {
 func TestWriteGroupsByControl(t *testing.T) {
 	r := reporttest.Representative()
 	var failing audit.Finding
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		if f.Status == audit.StatusFail {
 			failing = f
 			break

@@ -89,8 +89,8 @@ func TestColorOnlyWhenEnabled(t *testing.T) {
 func TestSanitizesReportText(t *testing.T) {
 	r := reporttest.Clean()
 	r.Assets[0].Name = "evil\x1b]0;pwned\x07\x1b[2J"
-	r.Findings[0].Status = audit.StatusError
-	r.Findings[0].Message = "bad\u202eevil\r\nline"
+	r.Findings.Update(0, func(f *audit.Finding) { f.Status = audit.StatusError })
+	r.Findings.Update(0, func(f *audit.Finding) { f.Message = "bad\u202eevil\r\nline" })
 	r.Sources[0].Endpoint = "/tmp/\xff.json"
 	for _, color := range []bool{false, true} {
 		out := render(t, r, table.Options{Color: color})
@@ -194,7 +194,7 @@ func TestWriteContent(t *testing.T) {
 
 func TestFindingsOfUnknownAssetsAreShown(t *testing.T) {
 	r := reporttest.Clean()
-	r.Findings = append(r.Findings, audit.Finding{
+	r.Findings.Append(audit.Finding{
 		ID: audit.FindingID("CE-PRIV-001", "ci", "ghost"), CheckID: "CE-PRIV-001", AssetID: "docker/ci/ghost",
 		Status: audit.StatusFail, Severity: audit.SeverityCritical, Title: "Container runs privileged",
 	})

@@ -139,7 +139,7 @@ func Representative() *audit.Report {
 			{Kind: "vbox", Endpoint: "/vms/old/old.vbox", Status: audit.SourceSkipped},
 		},
 		Assets:   assets,
-		Findings: findings,
+		Findings: audit.NewFindings(findings...),
 		Errors: []audit.ScanError{
 			{Source: "qemu:///system", Message: "connect to libvirt: dial unix /var/run/libvirt/libvirt-sock: connect: permission denied"},
 			{Source: dockerSock, AssetID: "docker/node-7/worker-3", Message: "inspect container worker-3: context deadline exceeded"},
@@ -164,15 +164,13 @@ func Clean() *audit.Report {
 			asset("docker/ci/hardened", "hardened", audit.KindContainer, "docker", "testdata/inspect/hardened.json", 0, "A",
 				map[string]string{"app": "hardened"}),
 		},
-		Findings: []audit.Finding{
-			pass("CE-PRIV-001", "hardened", audit.SeverityCritical, "Container runs privileged"),
-			pass("CE-CAP-002", "hardened", audit.SeverityHigh, "CAP_SYS_ADMIN is in the effective set"),
-		},
 	}
-	for i := range r.Findings {
-		r.Findings[i].ID = audit.FindingID(r.Findings[i].CheckID, "ci", "hardened")
-		r.Findings[i].AssetID = "docker/ci/hardened"
-	}
+	// Stored the way a scan stores them (compact passes, derived ids), so
+	// every writer's golden output covers rebuilt findings.
+	r.Findings.AppendAsset(&audit.Asset{ID: "docker/ci/hardened", Name: "hardened", Host: &audit.Host{Hostname: "ci"}}, []audit.Finding{
+		pass("CE-PRIV-001", "hardened", audit.SeverityCritical, "Container runs privileged"),
+		pass("CE-CAP-002", "hardened", audit.SeverityHigh, "CAP_SYS_ADMIN is in the effective set"),
+	})
 	r.Summary = Summarize(r)
 	r.Summary.Gate = &audit.GateResult{Result: "pass"}
 	return r
@@ -212,7 +210,7 @@ func Summarize(r *audit.Report) audit.Summary {
 	if len(r.Assets) > 0 {
 		s.MeanRisk = total / float64(len(r.Assets))
 	}
-	for _, f := range r.Findings {
+	for _, f := range r.Findings.All() {
 		s.ByStatus[string(f.Status)]++
 		if f.Status == audit.StatusFail {
 			s.BySeverity[f.Severity.String()]++
@@ -223,7 +221,7 @@ func Summarize(r *audit.Report) audit.Summary {
 
 func asset(id, name string, kind audit.Kind, platform, source string, risk float64, grade string, labels map[string]string) audit.AssetResult {
 	return audit.AssetResult{
-		Asset: audit.Asset{ID: id, Name: name, Kind: kind, Platform: platform, Source: source, Labels: labels},
+		Asset: &audit.Asset{ID: id, Name: name, Kind: kind, Platform: platform, Source: source, Labels: labels},
 		Host:  "node-7.example.internal",
 		Risk:  risk,
 		Grade: grade,

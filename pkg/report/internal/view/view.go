@@ -31,7 +31,7 @@ func (a Assets) Of(f *audit.Finding) *audit.AssetResult {
 	if as, ok := a[f.AssetID]; ok {
 		return as
 	}
-	return &audit.AssetResult{Asset: audit.Asset{ID: f.AssetID, Name: f.AssetID}}
+	return &audit.AssetResult{Asset: &audit.Asset{ID: f.AssetID, Name: f.AssetID}}
 }
 
 // ActualJSON renders an evidence value as compact JSON, the way the JSON
