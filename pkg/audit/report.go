@@ -38,9 +38,10 @@ type ScanError struct {
 }
 
 // AssetResult is an asset as reported, with its score. It points to the
-// collected asset rather than copying it (an asset holds its host's facts
-// by value: copies of a 10,000-container fleet cost 20 MB each); Asset is
-// never nil in a report.
+// collected asset rather than copying it; Asset is never nil in a report.
+// A scan releases the asset's normalized document (Container, VM) once
+// its checks ran: no output carries it, and a fleet's documents would
+// outweigh the rest of the report.
 type AssetResult struct {
 	*Asset
 	// Host is the name of the machine the asset runs on ("" when an

@@ -146,6 +146,10 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 			risk, grade := cfg.Weights.Asset(findings)
 			r.Assets = append(r.Assets, audit.AssetResult{Asset: &batch[i], Host: batch[i].HostName(), Risk: risk, Grade: grade})
 			r.Findings.AppendAsset(&batch[i], findings)
+			// The normalized document has served its purpose: no output
+			// carries it, and a fleet's documents would outweigh the rest
+			// of the report.
+			batch[i].Container, batch[i].VM = nil, nil
 		}
 	}
 	if err := ctx.Err(); err != nil {

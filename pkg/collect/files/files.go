@@ -15,30 +15,66 @@ import (
 // and anything that is not a regular file (a FIFO would block). Errors
 // are one line, "read PATH: cause", and wrap the cause.
 func Read(path string, limit int64) ([]byte, error) {
-	info, err := os.Stat(path)
+	f, size, err := Open(path, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
-	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("read %s: not a regular file", path)
-	}
-	if info.Size() > limit {
-		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+		return nil, err
 	}
 	defer f.Close()
-	data, err := readSized(io.LimitReader(f, limit+1), info.Size())
+	data, err := readSized(f, size)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+		return nil, err
 	}
 	return data, nil
 }
+
+// Open opens a regular file to be streamed, with Read's checks: the
+// reader fails with Read's one-line error if the file grows past limit
+// while it is read. size is the file's size when opened.
+func Open(path string, limit int64) (f io.ReadCloser, size int64, err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	if !info.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("read %s: not a regular file", path)
+	}
+	if info.Size() > limit {
+		return nil, 0, fmt.Errorf("read %s: file is larger than the %s limit", path, formatSize(limit))
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %s: %w", path, PathErrorCause(err))
+	}
+	return &cappedFile{f: file, path: path, limit: limit, left: limit}, info.Size(), nil
+}
+
+// cappedFile reads a file, failing once more than its limit was read.
+type cappedFile struct {
+	f           *os.File
+	path        string
+	limit, left int64 // bytes allowed, and still allowed
+}
+
+func (c *cappedFile) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.tooLarge()
+	}
+	n, err := c.f.Read(p[:min(int64(len(p)), c.left+1)])
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, c.tooLarge()
+	}
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("read %s: %w", c.path, PathErrorCause(err))
+	}
+	return n, err
+}
+
+func (c *cappedFile) tooLarge() error {
+	return fmt.Errorf("read %s: file is larger than the %s limit", c.path, formatSize(c.limit))
+}
+
+func (c *cappedFile) Close() error { return c.f.Close() }
 
 // ReadFileOrPipe is Read that also accepts a pipe named on the command
 // line (a shell's process substitution, `--inspect <(docker inspect …)`):

@@ -2,6 +2,7 @@ package files
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -261,5 +262,23 @@ func TestReadFileOrPipe(t *testing.T) {
 	}
 	if _, err := ReadFileOrPipe(big, 1024); err == nil || !strings.Contains(err.Error(), "larger than the 1024 bytes limit") {
 		t.Errorf("oversized file: %v", err)
+	}
+}
+
+// TestOpenRefusesAFileThatGrowsPastTheLimit: the stat is checked at open,
+// the limit again while the file is streamed.
+func TestOpenRefusesAFileThatGrowsPastTheLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "grows.json")
+	write(t, path, "12345678")
+	f, size, err := Open(path, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	eq(t, "size", size, int64(8))
+	write(t, path, "1234567890123456")
+	_, err = io.ReadAll(f)
+	if want := "read " + path + ": file is larger than the 9 bytes limit"; err == nil || err.Error() != want {
+		t.Errorf("error\n got %v\nwant %s", err, want)
 	}
 }

@@ -3,9 +3,12 @@ package inspectfile
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
@@ -19,11 +22,13 @@ const Kind = "inspect-file"
 // platform is the platform of every asset: `docker inspect` output.
 const platform = "docker"
 
-// Collector holds one decoded `docker inspect` JSON document. It is safe
-// for concurrent use.
+// Collector holds one decoded `docker inspect` JSON document until it is
+// closed. It is safe for concurrent use.
 type Collector struct {
-	opts  Options
-	elems []element
+	opts   Options
+	mu     sync.Mutex
+	elems  []element
+	closed bool
 }
 
 var _ collect.Collector = (*Collector)(nil)
@@ -39,14 +44,48 @@ func New(opts Options) (*Collector, error) {
 		return nil, err
 	}
 	c := &Collector{opts: opts}
-	data, err := c.read()
-	if err != nil {
+	if err := c.decode(); err != nil {
 		return nil, err
 	}
-	if c.elems, err = decodeDocuments(data); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", c.Endpoint(), err)
-	}
 	return c, nil
+}
+
+// decode reads and decodes the input. A regular file is streamed, never
+// held whole; stdin and pipes are read (up to the limit) first.
+func (c *Collector) decode() error {
+	limit := c.opts.maxBytes()
+	var err error
+	switch info, serr := os.Stat(c.opts.Path); {
+	case c.opts.Path == StdinPath:
+		var data []byte
+		if data, err = files.ReadCapped(c.opts.stdin(), c.Endpoint(), limit); err != nil {
+			return err
+		}
+		c.elems, err = decodeDocuments(data)
+	case serr == nil && info.Mode().IsRegular():
+		f, _, oerr := files.Open(c.opts.Path, limit)
+		if oerr != nil {
+			return oerr
+		}
+		defer f.Close()
+		in := &readErr{r: f}
+		c.elems, err = decodeStream(in, func() ([]byte, error) { return files.Read(c.opts.Path, limit) })
+		if in.err != nil { // the read failed (or the file outgrew the limit), not the parse
+			return in.err
+		}
+	default:
+		// A pipe named on the command line is opened without blocking
+		// (a FIFO nobody writes to reads as empty instead of hanging).
+		var data []byte
+		if data, err = files.ReadFileOrPipe(c.opts.Path, limit); err != nil {
+			return err
+		}
+		c.elems, err = decodeDocuments(data)
+	}
+	if err != nil {
+		return fmt.Errorf("parse %s: %w", c.Endpoint(), err)
+	}
+	return nil
 }
 
 // Kind returns "inspect-file".
@@ -67,20 +106,39 @@ func (c *Collector) Collect(ctx context.Context) (*collect.Batch, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("collect %s: %w", c.Endpoint(), err)
 	}
-	batch := c.assets(c.elems)
-	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("containers", len(c.elems)).Msg("inspect file normalized")
+	c.mu.Lock()
+	elems, closed := c.elems, c.closed
+	c.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("collect %s: collector closed", c.Endpoint())
+	}
+	batch := c.assets(elems)
+	c.opts.Logger.Debug().Str("source", c.Endpoint()).Int("containers", len(elems)).Msg("inspect file normalized")
 	return batch, nil
 }
 
-// read returns the whole input, refusing more than MaxBytes.
-func (c *Collector) read() ([]byte, error) {
-	limit := c.opts.maxBytes()
-	if c.opts.Path != StdinPath {
-		// A regular file is checked against the limit before it is
-		// read; a pipe is read without blocking on a missing writer.
-		return files.ReadFileOrPipe(c.opts.Path, limit)
+// Close releases the decoded documents (the assets already collected
+// keep theirs); Collect fails afterwards. A scan closes each source once
+// it is read, so a large input is not held for the rest of the scan.
+func (c *Collector) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.elems, c.closed = nil, true
+	return nil
+}
+
+// readErr remembers the first error of its reader other than EOF.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
 	}
-	return files.ReadCapped(c.opts.stdin(), c.Endpoint(), limit)
+	return n, err
 }
 
 // assets builds the assets of the normalized documents (which they

@@ -215,3 +215,26 @@ func mustRead(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+func TestCloseReleasesTheDocuments(t *testing.T) {
+	c, err := New(fileOptions("many.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Collect(context.Background())
+	if err != nil || len(b.Assets) != 4 {
+		t.Fatalf("collect: %v, %d assets", err, len(b.Assets))
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c.elems != nil {
+		t.Error("Close kept the documents")
+	}
+	if _, err := c.Collect(context.Background()); err == nil || !strings.Contains(err.Error(), "collector closed") {
+		t.Errorf("Collect after Close: %v", err)
+	}
+	if b.Assets[0].Container == nil {
+		t.Error("Close took the document from an asset already collected")
+	}
+}

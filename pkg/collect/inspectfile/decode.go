@@ -1,6 +1,7 @@
 package inspectfile
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -27,29 +28,61 @@ type element struct {
 	labels map[string]string
 }
 
-// decodeDocuments decodes an array of container inspect documents or a
-// single one, normalizing each. Errors carry the line and column of the
-// problem; with several bad elements the first one is reported.
+// decodeDocuments decodes an in-memory input (stdin, a pipe, a fuzz
+// case); see decodeStream.
 func decodeDocuments(data []byte) ([]element, error) {
-	data = bytes.TrimPrefix(data, utf8BOM)
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	return decodeStream(bytes.NewReader(data), func() ([]byte, error) { return data, nil })
+}
+
+// decodeStream decodes an array of container inspect documents or a
+// single one from r, normalizing each as soon as it is read: the input is
+// never held whole (a fleet's dump is tens of megabytes). Errors carry
+// the line and column of the problem, located in the whole input that
+// again returns (read only on that path); with several bad elements the
+// first one is reported.
+func decodeStream(r io.Reader, again func() ([]byte, error)) ([]element, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	lead := int64(0)
+	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+		_, _ = br.Discard(len(utf8BOM))
+		lead += int64(len(utf8BOM))
+	}
+	first, skipped, err := skipSpace(br)
+	lead += skipped
 	switch {
-	case len(trimmed) == 0:
+	case errors.Is(err, io.EOF):
 		return nil, errors.New("empty input: want the JSON array that docker inspect prints")
-	case trimmed[0] == '{':
-		doc, err := decodeSingle(data)
-		if err != nil {
-			return nil, err
-		}
-		return []element{normalize(&doc)}, nil
-	case trimmed[0] == '[':
-		return decodeArray(data)
+	case err != nil:
+		return nil, err
+	case first == '{':
+		return decodeSingle(json.NewDecoder(br), lead, again)
+	case first == '[':
+		return decodeArray(json.NewDecoder(br), lead, again)
+	}
+	data, err := again()
+	if err != nil {
+		return nil, err
 	}
 	if err := syntaxError(data, nil); err != nil {
 		return nil, err
 	}
-	lead := int64(len(data) - len(trimmed))
 	return nil, fmt.Errorf("%s: want a JSON array of containers or one container object", position(data, lead+1))
+}
+
+// skipSpace discards JSON white space and returns the next byte (left
+// unread) and how many bytes were skipped.
+func skipSpace(br *bufio.Reader) (byte, int64, error) {
+	var n int64
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, n, err
+		}
+		if b != ' ' && b != '\t' && b != '\r' && b != '\n' {
+			return b, n, br.UnreadByte()
+		}
+		n++
+	}
 }
 
 func normalize(doc *container.InspectResponse) element {
@@ -65,83 +98,126 @@ func normalize(doc *container.InspectResponse) element {
 }
 
 // decodeSingle decodes an input holding one inspect object.
-func decodeSingle(data []byte) (container.InspectResponse, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+func decodeSingle(dec *json.Decoder, lead int64, again func() ([]byte, error)) ([]element, error) {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
-		return container.InspectResponse{}, syntaxError(data, err)
+		return nil, locate(again, err)
 	}
-	start := dec.InputOffset() - int64(len(raw))
-	if err := expectEOF(dec, data); err != nil {
-		return container.InspectResponse{}, err
-	}
-	return decodeElement(data, raw, start, "the document")
-}
-
-// decodeArray decodes an input holding an array of inspect objects: one
-// pass finds each element's bytes, then the elements are decoded and
-// normalized concurrently (decoding is most of an offline scan).
-func decodeArray(data []byte) ([]element, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil { // the opening '['
-		return nil, syntaxError(data, err)
-	}
-	var spans [][2]int64
-	for dec.More() {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, syntaxError(data, err)
-		}
-		end := dec.InputOffset()
-		spans = append(spans, [2]int64{end - int64(len(raw)), end})
-	}
-	if _, err := dec.Token(); err != nil { // the closing ']'
-		return nil, syntaxError(data, err)
-	}
-	if err := expectEOF(dec, data); err != nil {
+	start := lead + dec.InputOffset() - int64(len(raw))
+	if err := expectEOF(dec, again); err != nil {
 		return nil, err
 	}
-	out := make([]element, len(spans))
-	errs := make([]error, len(spans))
-	next := make(chan int)
+	doc, err := decodeElement(raw, start, "the document")
+	if err != nil {
+		return nil, locate(again, err)
+	}
+	return []element{normalize(&doc)}, nil
+}
+
+// decodeArray decodes an input holding an array of inspect objects: this
+// goroutine cuts the stream into elements while the others decode and
+// normalize them (decoding is most of an offline scan).
+func decodeArray(dec *json.Decoder, lead int64, again func() ([]byte, error)) ([]element, error) {
+	if _, err := dec.Token(); err != nil { // the opening '['
+		return nil, locate(again, err)
+	}
+	type job struct {
+		i     int
+		raw   []byte
+		start int64
+	}
+	type done struct {
+		i   int
+		el  element
+		err error
+	}
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan job, 2*workers)
+	var mu sync.Mutex
+	var results []done
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range workers {
 		wg.Go(func() {
-			for i := range next {
-				sp := spans[i]
-				doc, err := decodeElement(data, data[sp[0]:sp[1]], sp[0], fmt.Sprintf("element %d", i+1))
-				if err != nil {
-					errs[i] = err
-					continue
+			var mine []done
+			for j := range jobs {
+				doc, err := decodeElement(j.raw, j.start, fmt.Sprintf("element %d", j.i+1))
+				d := done{i: j.i, err: err}
+				if err == nil {
+					d.el = normalize(&doc)
 				}
-				out[i] = normalize(&doc)
+				mine = append(mine, d)
 			}
+			mu.Lock()
+			results = append(results, mine...)
+			mu.Unlock()
 		})
 	}
-	for i := range spans {
-		next <- i
-	}
-	close(next)
+	n, err := cut(dec, lead, func(i int, raw []byte, start int64) { jobs <- job{i, raw, start} })
+	close(jobs)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	if err == nil {
+		if _, err = dec.Token(); err == nil { // the closing ']'
+			err = expectEOF(dec, again)
 		}
+	}
+	if err != nil {
+		return nil, locate(again, err)
+	}
+	out := make([]element, n)
+	var first *done
+	for k := range results {
+		d := &results[k]
+		if d.err != nil && (first == nil || d.i < first.i) {
+			first = d
+		}
+		out[d.i] = d.el
+	}
+	if first != nil {
+		return nil, locate(again, first.err)
 	}
 	return out, nil
 }
 
+// cut reads the array's elements, handing each one's bytes and absolute
+// offset to send, and returns how many it read.
+func cut(dec *json.Decoder, lead int64, send func(i int, raw []byte, start int64)) (int, error) {
+	n := 0
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return n, err
+		}
+		send(n, raw, lead+dec.InputOffset()-int64(len(raw)))
+		n++
+	}
+	return n, nil
+}
+
+// errTrailing is data after the top-level value.
+var errTrailing = errors.New("unexpected data after the top-level value")
+
 // expectEOF fails when anything but white space follows the top value.
-func expectEOF(dec *json.Decoder, data []byte) error {
+func expectEOF(dec *json.Decoder, again func() ([]byte, error)) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return syntaxError(data, fmt.Errorf("unexpected data after the top-level value"))
+		return locate(again, errTrailing)
 	}
 	return nil
 }
 
+// typeError is a document whose field has the wrong type, at an offset
+// of the input.
+type typeError struct {
+	offset int64
+	what   string
+	err    error
+}
+
+func (e *typeError) Error() string { return fmt.Sprintf("%s: %v", e.what, e.err) }
+func (e *typeError) Unwrap() error { return e.err }
+
 // decodeElement checks that raw is a container inspect document and
-// decodes it; start is raw's offset in data, for error positions.
-func decodeElement(data, raw []byte, start int64, what string) (container.InspectResponse, error) {
+// decodes it; start is raw's offset in the input, for error positions.
+func decodeElement(raw []byte, start int64, what string) (container.InspectResponse, error) {
 	var doc container.InspectResponse
 	if !bytes.HasPrefix(raw, []byte("{")) {
 		return doc, fmt.Errorf("%s is not a container (not a JSON object)", what)
@@ -149,7 +225,7 @@ func decodeElement(data, raw []byte, start int64, what string) (container.Inspec
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return doc, fmt.Errorf("%s: %s: %w", position(data, start+te.Offset), what, err)
+			return doc, &typeError{offset: start + te.Offset, what: what, err: err}
 		}
 		return doc, fmt.Errorf("%s: %w", what, err)
 	}
@@ -162,9 +238,24 @@ func decodeElement(data, raw []byte, start int64, what string) (container.Inspec
 	return doc, nil
 }
 
+// locate gives err the line and column where it happened, reading the
+// whole input again to find them: a type error at its offset, anything
+// else at the input's first syntax error (the streaming decoder's
+// offsets are not absolute); an error in valid JSON (an element that is
+// not a container) is returned as it is.
+func locate(again func() ([]byte, error), err error) error {
+	data, rerr := again()
+	if rerr != nil {
+		return err
+	}
+	if te := (*typeError)(nil); errors.As(err, &te) {
+		return fmt.Errorf("%s: %s: %w", position(data, te.offset), te.what, te.err)
+	}
+	return syntaxError(data, err)
+}
+
 // syntaxError returns the input's first syntax error at its line and
-// column. The streaming decoder's offsets are not absolute, so the input
-// is validated once more (only on this error path) to locate it.
+// column, or err when the input is valid JSON.
 func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if verr := json.Unmarshal(data, new(json.RawMessage)); errors.As(verr, &se) {
