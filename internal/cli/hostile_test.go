@@ -84,6 +84,13 @@ func TestHostileInputs(t *testing.T) {
 			"--qemu-conf", huge("qemu.conf")}, ExitUsage, "larger than"},
 		{"link loop in a directory", []string{"--vmx", loopDir}, ExitIncomplete, "a.vmx"},
 		{"huge report", []string{"convert", huge("huge-report.json"), "-o", "json"}, ExitUsage, "huge-report.json"},
+		{"huge compose", []string{"--compose", huge("huge-compose.yaml")}, ExitUsage, "larger than"},
+		{"fifo compose", []string{"--compose", fifo("pipe-compose.yaml")}, ExitUsage, "not a regular file"},
+		{"compose extends a device", []string{"--compose", write("ext-compose.yaml",
+			"services:\n  a:\n    image: alpine\n    extends:\n      file: /dev/zero\n      service: b\n")}, ExitUsage, "ext-compose.yaml"},
+		{"compose includes a fifo", []string{"--compose", write("inc-compose.yaml",
+			"include:\n  - "+fifo("pipe-inc.yaml")+"\nservices:\n  a:\n    image: alpine\n")}, ExitUsage, "inc-compose.yaml"},
+		{"compose alias bomb", []string{"--compose", write("bomb-compose.yaml", "x-a: &a\n  <<: *a\nservices:\n  a:\n    image: alpine\n")}, ExitUsage, "bomb-compose.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := tc.args

@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/rs/zerolog"
 
+	"github.com/isoaudit/isoaudit/internal/oneline"
 	"github.com/isoaudit/isoaudit/pkg/audit"
 	"github.com/isoaudit/isoaudit/pkg/collect"
 	"github.com/isoaudit/isoaudit/pkg/collect/docker"
@@ -56,8 +56,8 @@ func New(opts Options) (*Collector, error) {
 	if opts.Path == "" {
 		return nil, errors.New("no compose file given")
 	}
-	if _, err := os.Stat(opts.Path); err != nil {
-		return nil, fmt.Errorf("read %s: %w", opts.Path, pathCause(err))
+	if err := checkRefs(opts.Path); err != nil {
+		return nil, err
 	}
 	profiles := opts.Profiles
 	if len(profiles) == 0 {
@@ -75,7 +75,7 @@ func New(opts Options) (*Collector, error) {
 	}
 	p, err := po.LoadProject(context.Background())
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %s", opts.Path, oneLine(err.Error()))
+		return nil, fmt.Errorf("load %s: %s", opts.Path, oneline.String(err.Error()))
 	}
 	return &Collector{opts: opts, project: p}, nil
 }
@@ -129,14 +129,4 @@ func pathCause(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// oneLine keeps the first line of compose-go's (sometimes multi-line)
-// validation errors.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/isoaudit/isoaudit/pkg/audit"
 )
@@ -214,5 +216,86 @@ func TestNewRejects(t *testing.T) {
 				t.Errorf("error = %v, want one line mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestNewRefusesFilesThatWouldHangOrExhaust: the loader reads every file
+// a project names whole and blocking; each reference to a FIFO, a device
+// or an oversized file must be refused by name before it reads any.
+// Found by hand: `extends: {file: /dev/zero}` ate the machine's memory.
+func TestNewRefusesFilesThatWouldHangOrExhaust(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, nil, 0o600); err != nil || os.Truncate(big, maxFileBytes+1) != nil {
+		t.Fatal("sparse file", err)
+	}
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	svc := "services:\n  a:\n    image: alpine\n"
+	nested := write("sub/nested.yaml", "services:\n  b:\n    image: alpine\n    env_file: ../fifo\n")
+	tests := []struct {
+		name, path, want string
+	}{
+		{"the file is a FIFO", fifo, "read " + fifo + ": not a regular file"},
+		{"the file is a device", "/dev/zero", "read /dev/zero: not a regular file"},
+		{"the file is too large", big, "larger than the 16 MiB limit"},
+		{"extends a device", write("ext.yaml", svc+"    extends:\n      file: /dev/zero\n      service: b\n"), "ext.yaml refers to a file it cannot use: read /dev/zero: not a regular file"},
+		{"includes a FIFO", write("inc.yaml", "include:\n  - ./fifo\n"+svc), "inc.yaml refers to a file it cannot use: read " + fifo + ": not a regular file"},
+		{"includes a long path form", write("incl.yaml", "include:\n  - path: [big.yaml]\n"+svc), "incl.yaml refers to a file it cannot use: read " + big},
+		{"env file is a device", write("env.yaml", svc+"    env_file:\n      - path: /dev/zero\n"), "env.yaml refers to a file it cannot use: read /dev/zero"},
+		{"an included file's own reference", write("chain.yaml", "include:\n  - sub/nested.yaml\n"+svc), nested + " refers to a file it cannot use: read " + fifo},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := newWithin(t, tt.path); err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error = %v, want one line with %q", err, tt.want)
+			}
+		})
+	}
+	t.Run(".env is a FIFO", func(t *testing.T) {
+		d := t.TempDir()
+		if err := syscall.Mkfifo(filepath.Join(d, ".env"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(d, "compose.yaml")
+		if err := os.WriteFile(p, []byte(svc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := newWithin(t, p); err == nil || !strings.Contains(err.Error(), ".env: not a regular file") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+// newWithin loads path, failing the test if that takes 10 s (a read
+// blocked on a FIFO).
+func newWithin(t *testing.T, path string) error {
+	t.Helper()
+	opts := DefaultOptions()
+	opts.Path = path
+	done := make(chan error, 1)
+	go func() {
+		_, err := New(opts)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("New hung")
+		return nil
 	}
 }
