@@ -179,6 +179,7 @@ func compileCheck(env *envs, chk *audit.Check) (*compiledCheck, error) {
 // assets not yet started; their slots stay nil.
 func (e *Engine) Evaluate(ctx context.Context, assets []audit.Asset) [][]audit.Finding {
 	out := make([][]audit.Finding, len(assets))
+	hosts := &hostCache{vals: map[hostKey]ref.Val{}}
 	sem := make(chan struct{}, e.concurrency)
 	var wg sync.WaitGroup
 	for i := range assets {
@@ -189,7 +190,7 @@ func (e *Engine) Evaluate(ctx context.Context, assets []audit.Asset) [][]audit.F
 		wg.Add(1)
 		go func(i int) {
 			defer func() { <-sem; wg.Done() }()
-			out[i] = e.EvaluateAsset(&assets[i])
+			out[i] = e.evaluateAsset(&assets[i], hosts)
 		}(i)
 	}
 	wg.Wait()
@@ -197,12 +198,16 @@ func (e *Engine) Evaluate(ctx context.Context, assets []audit.Asset) [][]audit.F
 }
 
 // EvaluateAsset runs the checks of the asset's kind on one asset.
-func (e *Engine) EvaluateAsset(a *audit.Asset) []audit.Finding {
+func (e *Engine) EvaluateAsset(a *audit.Asset) []audit.Finding { return e.evaluateAsset(a, nil) }
+
+// evaluateAsset is EvaluateAsset converting the host document through
+// hosts (nil: no cache).
+func (e *Engine) evaluateAsset(a *audit.Asset, hosts *hostCache) []audit.Finding {
 	checks := e.byKind[a.Kind]
 	// failed holds the outcome (true when it failed) of every check some
 	// chain requires, so a chain can read failed['ID'] of its preconditions.
 	failed := make(map[string]bool, len(e.chainInputs))
-	vars := activation(a, failed)
+	vars := activation(a, failed, hosts)
 	findings := make([]audit.Finding, 0, len(checks))
 	for _, cc := range checks {
 		if !cc.check.AppliesTo(a.Platform) {
@@ -271,11 +276,11 @@ func anyFailed(ids []string, failed map[string]bool) bool {
 }
 
 // activation binds the asset's documents once for all its evaluations.
-func activation(a *audit.Asset, failed map[string]bool) *vars {
+func activation(a *audit.Asset, failed map[string]bool, hosts *hostCache) *vars {
 	// The host document is converted on first use: most VM checks never
 	// read it, and host.virt (all of qemu.conf) is the largest part.
 	// cel-go calls a function binding on every resolution, hence the Once.
-	m := map[string]any{VarHost: sync.OnceValue(func() ref.Val { return hostValue(a) }), VarFailed: failed}
+	m := map[string]any{VarHost: sync.OnceValue(func() ref.Val { return hosts.value(a) }), VarFailed: failed}
 	if a.Container != nil {
 		m[VarContainer] = toValue(reflect.ValueOf(*a.Container))
 	}
@@ -284,6 +289,41 @@ func activation(a *audit.Asset, failed map[string]bool) *vars {
 	}
 	act, _ := interpreter.NewActivation(m) // a map is always a valid activation
 	return &vars{act: act, failed: failed}
+}
+
+// hostCache holds the host documents converted during one Evaluate: the
+// assets of a source share one audit.Host, so its containers need one
+// conversion, not one each. CEL values are immutable, so evaluations on
+// several goroutines share them.
+type hostCache struct {
+	mu   sync.Mutex
+	vals map[hostKey]ref.Val
+}
+
+// hostKey is a host document as bound for one kind of asset (the kind
+// decides which parts are converted).
+type hostKey struct {
+	host *audit.Host
+	kind audit.Kind
+}
+
+// value returns the asset's converted host document, from the cache when
+// another asset of the same host and kind converted it already.
+func (c *hostCache) value(a *audit.Asset) ref.Val {
+	if c == nil || a.Host == nil {
+		return hostValue(a)
+	}
+	k := hostKey{a.Host, a.Kind}
+	c.mu.Lock()
+	v, ok := c.vals[k]
+	c.mu.Unlock()
+	if !ok {
+		v = hostValue(a)
+		c.mu.Lock()
+		c.vals[k] = v
+		c.mu.Unlock()
+	}
+	return v
 }
 
 // hostValue converts the host document. Its hypervisor facts (host.virt,

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -197,5 +198,39 @@ func TestIntersect(t *testing.T) {
 	}
 	if got := fmt.Sprint(toNative(v)); got != "[NET_RAW MKNOD]" {
 		t.Errorf("intersect = %s, want [NET_RAW MKNOD] in the first list's order", got)
+	}
+}
+
+// TestEvaluateSharesHostDocumentsCorrectly: Evaluate converts a host
+// document once per host and kind and shares it between goroutines; every
+// asset must still see its own host.
+func TestEvaluateSharesHostDocumentsCorrectly(t *testing.T) {
+	cat := load(t, map[string]string{"h.yaml": check("T-HOST-001", `condition: host.hostname == 'bad' && container.privileged
+evidence:
+  - {path: Host.Name, value: host.hostname, expected: "not bad"}
+`)})
+	eng, err := New(cat, WithConcurrency(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, good := &audit.Host{Known: true, Hostname: "bad"}, &audit.Host{Known: true, Hostname: "good"}
+	var assets []audit.Asset
+	for i := range 40 {
+		h := good
+		if i%3 == 0 {
+			h = bad
+		}
+		a := containerAsset(audit.Container{Name: fmt.Sprintf("c%d", i), Privileged: true}, audit.Host{})
+		a.Host = h
+		assets = append(assets, a)
+	}
+	for i, fs := range eng.Evaluate(context.Background(), assets) {
+		f := findingFor(t, fs, "T-HOST-001")
+		if want := eng.EvaluateAsset(&assets[i]); !reflect.DeepEqual(fs, want) {
+			t.Fatalf("asset %d: Evaluate %+v, EvaluateAsset %+v", i, fs, want)
+		}
+		if wantFail := i%3 == 0; (f.Status == audit.StatusFail) != wantFail {
+			t.Errorf("asset %d on host %s: status %s", i, assets[i].Host.Hostname, f.Status)
+		}
 	}
 }
