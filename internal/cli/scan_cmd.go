@@ -185,8 +185,6 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		}
 	}()
 
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
 	start := time.Now()
 	var onProgress func(int, int, string, bool)
 	var prog *progress
@@ -199,7 +197,7 @@ func runScan(ctx context.Context, g *globalFlags, f *scanFlags, s Streams) error
 		Collectors: collectors, Skipped: skipped, Compile: compile, Weights: profile.ScoreWeights(), Gate: gate,
 		Hypervisors: hypervisors,
 		Waivers:     waivers, Baseline: base, Policy: chosen, Progress: onProgress,
-		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log,
+		Tool: audit.Tool{Name: "isoaudit", Version: version.String()}, Logger: log, Timeout: f.timeout,
 		Trust: &profile.Trust, Images: imageScannerOrNil(images),
 	})
 	if prog != nil {

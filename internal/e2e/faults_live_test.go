@@ -249,6 +249,10 @@ func TestLiveFaults(t *testing.T) {
 			p := newFaultProxy(t, "", -1)
 			return []string{"--docker-host", "unix://" + p.path, "--request-timeout", "2s"}, p.stop
 		}, 15 * time.Second, "", false},
+		{"scan deadline (--timeout) on a daemon that never answers", func() ([]string, func()) {
+			p := newFaultProxy(t, "", -1)
+			return []string{"--docker-host", "unix://" + p.path, "--request-timeout", "60s", "--timeout", "3s"}, p.stop
+		}, 15 * time.Second, "not read within the scan's 3s deadline", false},
 		{"dockerd killed during a 200-container scan", func() ([]string, func()) {
 			p := newFaultProxy(t, "/var/run/docker.sock", full/3)
 			return []string{"--docker-host", "unix://" + p.path, "--all"}, p.stop
@@ -257,6 +261,10 @@ func TestLiveFaults(t *testing.T) {
 			p := newFaultProxy(t, "", -1)
 			return []string{"--libvirt-uri", "qemu+unix:///system?socket=" + p.path, "--request-timeout", "2s"}, p.stop
 		}, 15 * time.Second, "", false},
+		{"scan deadline (--timeout) on a libvirtd that never answers", func() ([]string, func()) {
+			p := newFaultProxy(t, "", -1)
+			return []string{"--libvirt-uri", "qemu+unix:///system?socket=" + p.path, "--request-timeout", "60s", "--timeout", "3s"}, p.stop
+		}, 15 * time.Second, "not read within the scan's 3s deadline", false},
 		{"libvirtd gone during a 40-domain scan", func() ([]string, func()) {
 			p := newFaultProxy(t, libvirt.DefaultSocket, lvFull/2)
 			return []string{"--libvirt-uri", "qemu+unix:///system?socket=" + p.path}, p.stop

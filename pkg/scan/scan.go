@@ -60,6 +60,11 @@ type Config struct {
 	// before the checks run (container.image.scan); its source entry is
 	// added to the report.
 	Images ImageScanner
+	// Timeout, when positive, is the deadline for reading the sources
+	// (collection and the image scan): sources still unread then fail
+	// with the deadline, and what was read is evaluated and reported
+	// all the same. ctx itself bounds the whole scan.
+	Timeout time.Duration
 	// Now stamps the report (default time.Now); tests inject a fixed clock.
 	Now    func() time.Time
 	Logger zerolog.Logger
@@ -97,8 +102,12 @@ func Run(ctx context.Context, cfg Config) (*audit.Report, error) {
 		Sources: []audit.Source{}, Assets: []audit.AssetResult{}, Errors: []audit.ScanError{}}
 
 	// A catalog that fails to compile ends the scan at once: the pending
-	// collectors are cancelled rather than waited for.
+	// collectors are cancelled rather than waited for. The deadline
+	// bounds reading only: evaluating what was read waits on nothing.
 	collectCtx, cancelCollect := context.WithCancel(ctx)
+	if cfg.Timeout > 0 {
+		collectCtx, cancelCollect = context.WithTimeout(ctx, cfg.Timeout)
+	}
 	defer cancelCollect()
 	eng, compiled := cfg.Engine, make(chan error, 1)
 	if eng == nil {
@@ -218,9 +227,12 @@ func collectAll(ctx context.Context, cfg Config, r *audit.Report) []audit.Asset 
 			}
 			r.Errors = append(r.Errors, b.Errors...)
 		}
-		if res.err != nil {
-			src.Status, src.Error = audit.SourceError, res.err.Error()
-			r.Errors = append(r.Errors, audit.ScanError{Source: c.Kind() + " " + c.Endpoint(), Message: res.err.Error()})
+		if err := res.err; err != nil {
+			if cfg.Timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("not read within the scan's %s deadline: %w", cfg.Timeout, err)
+			}
+			src.Status, src.Error = audit.SourceError, err.Error()
+			r.Errors = append(r.Errors, audit.ScanError{Source: c.Kind() + " " + c.Endpoint(), Message: err.Error()})
 		}
 		r.Sources = append(r.Sources, src)
 	}

@@ -3,6 +3,8 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -151,5 +153,44 @@ func TestRunCompileErrorCancelsCollection(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a compile error did not cancel the pending collector")
+	}
+}
+
+// hungCollector answers only when its context ends, like a daemon that
+// accepts and never answers.
+type hungCollector struct{}
+
+func (hungCollector) Kind() string     { return "fake" }
+func (hungCollector) Endpoint() string { return "hung" }
+func (hungCollector) Collect(ctx context.Context) (*collect.Batch, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("list containers at hung: %w", ctx.Err())
+}
+
+// TestTimeoutKeepsWhatWasRead: the scan deadline gives up on sources
+// still unread, and the assets already read are evaluated and reported
+// all the same (they were lost when the deadline also cancelled the
+// evaluation).
+func TestTimeoutKeepsWhatWasRead(t *testing.T) {
+	cfg := Config{
+		Collectors: []collect.Collector{
+			fakeCollector{endpoint: "good", batch: &collect.Batch{Assets: []audit.Asset{asset("a", true)}}},
+			hungCollector{},
+		},
+		Engine: testEngine(t), Weights: score.DefaultWeights(), Gate: policy.NoGate(), Timeout: 100 * time.Millisecond,
+	}
+	start := time.Now()
+	r, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %s with a 100ms deadline", took)
+	}
+	if len(r.Assets) != 1 || r.Findings.Len() != 1 || r.Findings.Status(0) != audit.StatusFail {
+		t.Errorf("the good source's results were lost: %d assets, %d findings", len(r.Assets), r.Findings.Len())
+	}
+	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "not read within the scan's 100ms deadline") {
+		t.Errorf("errors %+v, want one entry for the hung source naming the deadline", r.Errors)
 	}
 }
