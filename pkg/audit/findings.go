@@ -217,19 +217,19 @@ func (fs *Findings) Status(i int) Status {
 }
 
 // Severity returns the severity of finding i.
-func (fs *Findings) Severity(i int) Severity {
-	if s := fs.slots.at(int32(i)); s.proto != nil {
-		return s.proto.Severity
-	}
-	return fs.whole.at(fs.slots.at(int32(i)).idx).Severity
-}
+func (fs *Findings) Severity(i int) Severity { return fs.checkPart(i).Severity }
 
 // CheckID returns the check id of finding i.
-func (fs *Findings) CheckID(i int) string {
-	if s := fs.slots.at(int32(i)); s.proto != nil {
-		return s.proto.CheckID
+func (fs *Findings) CheckID(i int) string { return fs.checkPart(i).CheckID }
+
+// checkPart is the stored finding, or the prototype, that holds the check's
+// part of finding i.
+func (fs *Findings) checkPart(i int) *Finding {
+	s := fs.slots.at(int32(i))
+	if s.proto != nil {
+		return s.proto
 	}
-	return fs.whole.at(fs.slots.at(int32(i)).idx).CheckID
+	return fs.whole.at(s.idx)
 }
 
 // Evidence returns the evidence of finding i (shared: do not modify).
@@ -246,10 +246,11 @@ func (fs *Findings) Evidence(i int) []Evidence {
 
 // AssetID returns the asset id of finding i.
 func (fs *Findings) AssetID(i int) string {
-	if s := fs.slots.at(int32(i)); s.proto != nil {
+	s := fs.slots.at(int32(i))
+	if s.proto != nil {
 		return fs.assets[s.idx].id
 	}
-	return fs.whole.at(fs.slots.at(int32(i)).idx).AssetID
+	return fs.whole.at(s.idx).AssetID
 }
 
 // All yields every finding, rebuilt, with its index.
