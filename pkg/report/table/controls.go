@@ -21,13 +21,12 @@ func (p *printer) controls(r *audit.Report) {
 	for _, a := range r.Assets {
 		names[a.ID] = a.Name
 	}
-	byCheck := map[string][]audit.Finding{}
-	for _, f := range r.Findings.All() {
-		byCheck[f.CheckID] = append(byCheck[f.CheckID], f)
-		if p.visible(f) {
-			p.idWidth = max(p.idWidth, min(width(clean(f.CheckID)), maxIDWidth))
+	byCheck := map[string][]audit.Finding{} // shown findings only
+	p.eachFinding(r, func(_ string, _ audit.Status, f *audit.Finding) {
+		if f != nil {
+			byCheck[f.CheckID] = append(byCheck[f.CheckID], *f)
 		}
-	}
+	})
 	covered := map[string]bool{}
 	for _, c := range pol.Controls {
 		var fs []audit.Finding
@@ -50,7 +49,7 @@ func (p *printer) controls(r *audit.Report) {
 			rest = append(rest, fs...)
 		}
 	}
-	if slices.ContainsFunc(rest, p.visible) {
+	if len(rest) > 0 {
 		p.println("")
 		p.println("other checks")
 		p.controlFindings(rest, names)
@@ -66,7 +65,7 @@ func (p *printer) controls(r *audit.Report) {
 	}
 }
 
-// controlFindings prints a control's visible findings, one line each
+// controlFindings prints a control's shown findings, one line each
 // naming the asset, with the evidence of failures.
 func (p *printer) controlFindings(fs []audit.Finding, names map[string]string) {
 	slices.SortStableFunc(fs, func(a, b audit.Finding) int {
@@ -74,9 +73,6 @@ func (p *printer) controlFindings(fs []audit.Finding, names map[string]string) {
 			cmp.Compare(a.CheckID, b.CheckID), cmp.Compare(names[a.AssetID], names[b.AssetID]), cmp.Compare(a.AssetID, b.AssetID))
 	})
 	for _, f := range fs {
-		if !p.visible(f) {
-			continue
-		}
 		label := strings.ToUpper(clean(string(f.Status)))
 		if f.Status == audit.StatusFail {
 			label = strings.ToUpper(f.Severity.String())

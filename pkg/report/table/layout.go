@@ -108,13 +108,19 @@ func (p *printer) scanErrors(errs []audit.ScanError) {
 // assets prints every asset by risk, then findings whose asset is not in
 // the report (so nothing is silently dropped).
 func (p *printer) assets(r *audit.Report) {
-	byAsset := make(map[string][]audit.Finding)
-	for _, f := range r.Findings.All() {
-		byAsset[f.AssetID] = append(byAsset[f.AssetID], f)
-		if p.visible(f) {
-			p.idWidth = max(p.idWidth, min(width(clean(f.CheckID)), maxIDWidth))
+	byAsset := make(map[string]*assetFindings)
+	p.eachFinding(r, func(asset string, st audit.Status, f *audit.Finding) {
+		af := byAsset[asset]
+		if af == nil {
+			af = &assetFindings{hidden: map[audit.Status]int{}}
+			byAsset[asset] = af
 		}
-	}
+		if f == nil {
+			af.hidden[st]++
+			return
+		}
+		af.shown = append(af.shown, *f)
+	})
 	assets := slices.Clone(r.Assets)
 	slices.SortStableFunc(assets, func(a, b audit.AssetResult) int {
 		return cmp.Or(cmp.Compare(b.Risk, a.Risk), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
@@ -166,20 +172,39 @@ func rank(s audit.Status) int {
 	return len(statusRank)
 }
 
-func (p *printer) visible(f audit.Finding) bool {
-	return p.showPassed || (f.Status != audit.StatusPass && f.Status != audit.StatusWaived)
+func (p *printer) visible(st audit.Status) bool {
+	return p.showPassed || (st != audit.StatusPass && st != audit.StatusWaived)
 }
 
-func (p *printer) findings(all []audit.Finding) {
-	var shown []audit.Finding
-	hidden := map[audit.Status]int{}
-	for _, f := range all {
-		if p.visible(f) {
-			shown = append(shown, f)
-		} else {
-			hidden[f.Status]++
+// eachFinding calls fn for every finding of r with its asset and status,
+// and the finding itself only when it is shown: hidden findings (passes,
+// a large fleet's bulk) are never rebuilt. It also sizes the check id
+// column.
+func (p *printer) eachFinding(r *audit.Report, fn func(asset string, st audit.Status, f *audit.Finding)) {
+	for i := range r.Findings.Len() {
+		st := r.Findings.Status(i)
+		if !p.visible(st) {
+			fn(r.Findings.AssetID(i), st, nil)
+			continue
 		}
+		f := r.Findings.At(i)
+		p.idWidth = max(p.idWidth, min(width(clean(f.CheckID)), maxIDWidth))
+		fn(f.AssetID, st, &f)
 	}
+}
+
+// assetFindings are an asset's shown findings and the number hidden by
+// status.
+type assetFindings struct {
+	shown  []audit.Finding
+	hidden map[audit.Status]int
+}
+
+func (p *printer) findings(af *assetFindings) {
+	if af == nil {
+		af = &assetFindings{}
+	}
+	shown, hidden := af.shown, af.hidden
 	slices.SortStableFunc(shown, byActionNeeded)
 	for _, f := range shown {
 		p.finding(f)
