@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,7 @@ const HECPath = "/services/collector/event"
 func encode(r *audit.Report, t Target) (payload, error) {
 	switch {
 	case strings.HasPrefix(t.scheme, "syslog+"):
-		return payload{messages: syslog.Messages(r)}, nil
+		return payload{messages: slices.Collect(syslog.Messages(r))}, nil
 	case t.scheme == "splunk+https":
 		body, err := hecBody(r)
 		return payload{body: body, contentType: "application/json"}, err

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,7 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 		return errors.New("encode cef events: nil report")
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	for _, line := range Lines(r) {
+	for line := range Lines(r) {
 		bw.WriteString(line)
 		bw.WriteByte('\n')
 	}
@@ -47,14 +48,18 @@ func Severity(s audit.Severity) int {
 	return [...]int{1, 3, 5, 8, 10}[s]
 }
 
-// Lines returns one CEF line (without newline) per finding, in report order.
-func Lines(r *audit.Report) []string {
-	assets := view.Index(r)
-	out := make([]string, 0, r.Findings.Len())
-	for _, f := range r.Findings.All() {
-		out = append(out, Line(r, &f, assets.Of(&f)))
+// Lines yields one CEF line (without newline) per finding, in report
+// order, rendered as it is read: a large fleet's lines are never all held
+// at once.
+func Lines(r *audit.Report) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		assets := view.Index(r)
+		for _, f := range r.Findings.All() {
+			if !yield(Line(r, &f, assets.Of(&f))) {
+				return
+			}
+		}
 	}
-	return out
 }
 
 // Line renders one finding:

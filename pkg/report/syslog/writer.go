@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -39,7 +40,7 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 		return errors.New("encode syslog messages: nil report")
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	for _, m := range Messages(r) {
+	for m := range Messages(r) {
 		bw.WriteString(m)
 		bw.WriteByte('\n')
 	}
@@ -72,39 +73,47 @@ func Severity(f *audit.Finding) int {
 // TIMESTAMP is the report's creation time (UTC, milliseconds), HOSTNAME
 // the asset's host ("-" when unknown), MSG the one-line summary of the
 // finding. Messages never contain a line break.
-func Messages(r *audit.Report) []string {
-	assets := view.Index(r)
-	ts := r.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-	out := make([]string, 0, r.Findings.Len())
-	for _, f := range r.Findings.All() {
-		f := &f
-		a := assets.Of(f)
-		var b strings.Builder
-		b.WriteByte('<')
-		b.WriteString(strconv.Itoa(Facility*8 + Severity(f)))
-		b.WriteString(">1 ")
-		b.WriteString(ts)
-		b.WriteByte(' ')
-		b.WriteString(field(a.Host, 255))
-		b.WriteString(" isoaudit - FINDING [" + SDID)
-		for _, p := range [][2]string{
-			{"finding_id", f.ID},
-			{"check_id", f.CheckID},
-			{"status", string(f.Status)},
-			{"severity", f.Severity.String()},
-			{"asset_id", a.ID},
-			{"asset", a.Name},
-			{"kind", string(a.Kind)},
-			{"platform", a.Platform},
-			{"risk", strconv.FormatFloat(a.Risk, 'f', -1, 64)},
-		} {
-			b.WriteString(" " + p[0] + `="` + paramEscaper.Replace(p[1]) + `"`)
+//
+// The messages are rendered as they are read: a large fleet's are never
+// all held at once.
+func Messages(r *audit.Report) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		assets := view.Index(r)
+		ts := r.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+		for _, f := range r.Findings.All() {
+			if !yield(message(&f, assets.Of(&f), ts)) {
+				return
+			}
 		}
-		b.WriteString("] ")
-		b.WriteString(oneLine.Replace(view.Summary(f, a)))
-		out = append(out, b.String())
 	}
-	return out
+}
+
+// message renders one finding of asset a, stamped ts.
+func message(f *audit.Finding, a *audit.AssetResult, ts string) string {
+	var b strings.Builder
+	b.WriteByte('<')
+	b.WriteString(strconv.Itoa(Facility*8 + Severity(f)))
+	b.WriteString(">1 ")
+	b.WriteString(ts)
+	b.WriteByte(' ')
+	b.WriteString(field(a.Host, 255))
+	b.WriteString(" isoaudit - FINDING [" + SDID)
+	for _, p := range [][2]string{
+		{"finding_id", f.ID},
+		{"check_id", f.CheckID},
+		{"status", string(f.Status)},
+		{"severity", f.Severity.String()},
+		{"asset_id", a.ID},
+		{"asset", a.Name},
+		{"kind", string(a.Kind)},
+		{"platform", a.Platform},
+		{"risk", strconv.FormatFloat(a.Risk, 'f', -1, 64)},
+	} {
+		b.WriteString(" " + p[0] + `="` + paramEscaper.Replace(p[1]) + `"`)
+	}
+	b.WriteString("] ")
+	b.WriteString(oneLine.Replace(view.Summary(f, a)))
+	return b.String()
 }
 
 var (
