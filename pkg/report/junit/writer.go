@@ -4,7 +4,7 @@
 package junit
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -24,32 +24,6 @@ func New() *Writer { return &Writer{} }
 
 // Format returns "junit".
 func (*Writer) Format() string { return "junit" }
-
-type testsuites struct {
-	XMLName  xml.Name    `xml:"testsuites"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Suites   []testsuite `xml:"testsuite"`
-}
-
-type testsuite struct {
-	Name       string     `xml:"name,attr"`
-	ID         int        `xml:"id,attr"`
-	Package    string     `xml:"package,attr"`
-	Hostname   string     `xml:"hostname,attr"`
-	Tests      int        `xml:"tests,attr"`
-	Failures   int        `xml:"failures,attr"`
-	Errors     int        `xml:"errors,attr"`
-	Skipped    int        `xml:"skipped,attr"`
-	Time       string     `xml:"time,attr"`
-	Timestamp  string     `xml:"timestamp,attr"`
-	Properties []property `xml:"properties>property"`
-	Cases      []testcase `xml:"testcase"`
-}
 
 type property struct {
 	Name  string `xml:"name,attr"`
@@ -80,74 +54,147 @@ type skipped struct {
 // order. A failed finding is a <failure>, an error an <error>, waived and
 // unknown findings are <skipped>, a pass an empty test case. Durations are
 // 0: isoaudit does not time checks one by one.
+//
+// The document is streamed: counts come first from the findings' status
+// alone, then each test case is rendered as it is written, so a fleet's
+// findings are never all rebuilt at once.
 func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return errors.New("encode junit report: nil report")
 	}
-	doc := build(r)
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(xml.Header)
+	enc := xml.NewEncoder(bw)
 	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
+	if err := write(enc, r); err != nil {
 		return fmt.Errorf("encode junit report: %w", err)
 	}
-	buf.WriteByte('\n')
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	bw.WriteByte('\n')
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write junit report: %w", err)
 	}
 	return nil
 }
 
-func build(r *audit.Report) *testsuites {
-	doc := &testsuites{Name: "isoaudit", Time: "0", Suites: []testsuite{}}
-	timestamp := r.CreatedAt.UTC().Format("2006-01-02T15:04:05")
-	order := map[string]int{} // asset id -> suite index
-	suiteOf := func(a *audit.AssetResult) *testsuite {
-		if i, ok := order[a.ID]; ok {
-			return &doc.Suites[i]
+// suite is one test suite while the document is written: its asset, its
+// counts and the indexes of its findings.
+type suite struct {
+	asset                            *audit.AssetResult
+	tests, failures, errors, skipped int
+	findings                         []int32
+}
+
+// plan groups the findings into suites and counts them, reading only each
+// finding's asset and status.
+func plan(r *audit.Report) []*suite {
+	assets := view.Index(r)
+	var suites []*suite
+	order := map[string]*suite{}
+	suiteOf := func(a *audit.AssetResult) *suite {
+		if s, ok := order[a.ID]; ok {
+			return s
 		}
-		order[a.ID] = len(doc.Suites)
-		doc.Suites = append(doc.Suites, testsuite{
-			Name: suiteName(a), ID: len(doc.Suites), Package: a.Platform, Hostname: hostname(a),
-			Time: "0", Timestamp: timestamp, Properties: properties(a),
-		})
-		return &doc.Suites[len(doc.Suites)-1]
+		s := &suite{asset: a}
+		order[a.ID] = s
+		suites = append(suites, s)
+		return s
 	}
 	for i := range r.Assets {
 		suiteOf(&r.Assets[i])
 	}
-	assets := view.Index(r)
-	for _, f := range r.Findings.All() {
-		f := &f
-		a := assets.Of(f)
-		s := suiteOf(a)
-		tc := testcase{
-			Name:      "[" + strings.ToUpper(f.Severity.String()) + "] " + f.CheckID + " " + f.Title,
-			Classname: a.Platform + "/" + a.Name,
-			Time:      "0",
-		}
-		s.Tests++
-		switch f.Status {
+	for i := range r.Findings.Len() {
+		s := suiteOf(assets.OfID(r.Findings.AssetID(i)))
+		s.tests++
+		switch r.Findings.Status(i) {
 		case audit.StatusFail:
-			s.Failures++
-			tc.Failure = &outcome{Message: view.Summary(f, a), Type: f.CheckID, Body: details(f)}
+			s.failures++
 		case audit.StatusError:
-			s.Errors++
-			tc.Error = &outcome{Message: f.Message, Type: f.CheckID, Body: details(f)}
+			s.errors++
 		case audit.StatusWaived, audit.StatusUnknown:
-			s.Skipped++
-			tc.Skipped = &skipped{Message: string(f.Status) + ": " + f.Message}
+			s.skipped++
 		}
-		s.Cases = append(s.Cases, tc)
+		s.findings = append(s.findings, int32(i))
 	}
-	for _, s := range doc.Suites {
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Errors += s.Errors
-		doc.Skipped += s.Skipped
+	return suites
+}
+
+func write(enc *xml.Encoder, r *audit.Report) error {
+	suites := plan(r)
+	var total suite
+	for _, s := range suites {
+		total.tests += s.tests
+		total.failures += s.failures
+		total.errors += s.errors
+		total.skipped += s.skipped
 	}
-	return doc
+	root := element("testsuites", "name", "isoaudit", "tests", strconv.Itoa(total.tests), "failures", strconv.Itoa(total.failures),
+		"errors", strconv.Itoa(total.errors), "skipped", strconv.Itoa(total.skipped), "time", "0")
+	if err := enc.EncodeToken(root); err != nil {
+		return err
+	}
+	timestamp := r.CreatedAt.UTC().Format("2006-01-02T15:04:05")
+	for id, s := range suites {
+		a := s.asset
+		start := element("testsuite", "name", suiteName(a), "id", strconv.Itoa(id), "package", a.Platform,
+			"hostname", hostname(a), "tests", strconv.Itoa(s.tests), "failures", strconv.Itoa(s.failures),
+			"errors", strconv.Itoa(s.errors), "skipped", strconv.Itoa(s.skipped), "time", "0", "timestamp", timestamp)
+		props := element("properties")
+		if err := enc.EncodeToken(start); err != nil {
+			return err
+		}
+		if err := enc.EncodeToken(props); err != nil {
+			return err
+		}
+		for _, p := range properties(a) {
+			if err := enc.EncodeElement(p, element("property")); err != nil {
+				return err
+			}
+		}
+		if err := enc.EncodeToken(props.End()); err != nil {
+			return err
+		}
+		for _, i := range s.findings {
+			f := r.Findings.At(int(i))
+			if err := enc.EncodeElement(newCase(&f, a), element("testcase")); err != nil {
+				return err
+			}
+		}
+		if err := enc.EncodeToken(start.End()); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(root.End()); err != nil {
+		return err
+	}
+	return enc.Flush()
+}
+
+// element is a start element with the attributes given as name, value
+// pairs, in order.
+func element(name string, attrs ...string) xml.StartElement {
+	el := xml.StartElement{Name: xml.Name{Local: name}}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		el.Attr = append(el.Attr, xml.Attr{Name: xml.Name{Local: attrs[i]}, Value: attrs[i+1]})
+	}
+	return el
+}
+
+// newCase renders finding f of asset a as a test case.
+func newCase(f *audit.Finding, a *audit.AssetResult) testcase {
+	tc := testcase{
+		Name:      "[" + strings.ToUpper(f.Severity.String()) + "] " + f.CheckID + " " + f.Title,
+		Classname: a.Platform + "/" + a.Name,
+		Time:      "0",
+	}
+	switch f.Status {
+	case audit.StatusFail:
+		tc.Failure = &outcome{Message: view.Summary(f, a), Type: f.CheckID, Body: details(f)}
+	case audit.StatusError:
+		tc.Error = &outcome{Message: f.Message, Type: f.CheckID, Body: details(f)}
+	case audit.StatusWaived, audit.StatusUnknown:
+		tc.Skipped = &skipped{Message: string(f.Status) + ": " + f.Message}
+	}
+	return tc
 }
 
 func suiteName(a *audit.AssetResult) string {

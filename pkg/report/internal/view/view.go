@@ -27,11 +27,14 @@ func Index(r *audit.Report) Assets {
 // Of returns the asset a finding belongs to. A finding whose asset is not
 // in the report gets a stand-in named by the asset id, so no finding is
 // ever dropped.
-func (a Assets) Of(f *audit.Finding) *audit.AssetResult {
-	if as, ok := a[f.AssetID]; ok {
+func (a Assets) Of(f *audit.Finding) *audit.AssetResult { return a.OfID(f.AssetID) }
+
+// OfID is Of for a finding's asset id.
+func (a Assets) OfID(id string) *audit.AssetResult {
+	if as, ok := a[id]; ok {
 		return as
 	}
-	return &audit.AssetResult{Asset: &audit.Asset{ID: f.AssetID, Name: f.AssetID}}
+	return &audit.AssetResult{Asset: &audit.Asset{ID: id, Name: id}}
 }
 
 // ActualJSON renders an evidence value as compact JSON, the way the JSON
