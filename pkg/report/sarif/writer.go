@@ -6,6 +6,7 @@
 package sarif
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -34,21 +35,74 @@ func (*Writer) Format() string { return "sarif" }
 
 // Write renders r as one SARIF log with one run, indented, ending in a
 // newline. Results keep the report's finding order; rules are sorted by id.
+//
+// The rules come before the results, so the findings are read twice: once
+// for the rules and notifications (the log without results is encoded
+// whole), then each result is rendered as it is written into the results
+// array, so a fleet's results are never all held at once.
 func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return errors.New("encode sarif report: nil report")
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(build(r)); err != nil {
+	doc, results, index := build(r)
+	var head bytes.Buffer
+	if err := newEncoder(&head, "").Encode(doc); err != nil {
 		return fmt.Errorf("encode sarif report: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := writeResults(bw, head.Bytes(), r, results, index); err != nil {
+		return fmt.Errorf("encode sarif report: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write sarif report: %w", err)
 	}
 	return nil
+}
+
+func newEncoder(w io.Writer, prefix string) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	return enc
+}
+
+// emptyResults is how the encoder writes the run's empty results array
+// (log > runs > run > results: three levels in); no string value can
+// contain it, since quotes inside strings are escaped.
+const emptyResults = "\n      \"results\": [],\n"
+
+// writeResults writes head, the log encoded without results, with the
+// results of the findings at the given indexes spliced into its results
+// array exactly as encoding the whole log would lay them out.
+func writeResults(w *bufio.Writer, head []byte, r *audit.Report, results []int32, index map[string]int) error {
+	before, after, ok := bytes.Cut(head, []byte(emptyResults))
+	if !ok || len(results) == 0 {
+		_, err := w.Write(head)
+		return err
+	}
+	w.Write(before)
+	w.WriteString("\n      \"results\": [\n")
+	assets := view.Index(r)
+	var buf bytes.Buffer
+	enc := newEncoder(&buf, "        ")
+	for k, i := range results {
+		f := r.Findings.At(int(i))
+		res := newResult(&f, assets.Of(&f))
+		res.RuleIndex = index[res.RuleID]
+		buf.Reset()
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+		w.WriteString("        ")
+		w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if k < len(results)-1 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+	}
+	w.WriteString("      ],\n")
+	_, err := w.Write(after)
+	return err
 }
 
 // securitySeverity is GitHub's security-severity per severity: 9.0+ is
@@ -69,7 +123,10 @@ func Level(s audit.Severity) string {
 	return "note"
 }
 
-func build(r *audit.Report) *log {
+// build makes the log without its results, and returns the indexes of
+// the findings that are results (failed and waived, in report order) and
+// each rule's index. Only those findings and errors are rebuilt.
+func build(r *audit.Report) (*log, []int32, map[string]int) {
 	assets := view.Index(r)
 	out := run{
 		Tool: tool{Driver: driver{
@@ -85,14 +142,16 @@ func build(r *audit.Report) *log {
 		},
 	}
 	rules := map[string]*rule{}
-	for _, f := range r.Findings.All() {
-		f := &f
-		a := assets.Of(f)
-		switch f.Status {
+	var results []int32
+	for i := range r.Findings.Len() {
+		switch r.Findings.Status(i) {
 		case audit.StatusFail, audit.StatusWaived:
-			addRule(rules, f)
-			out.Results = append(out.Results, newResult(f, a))
+			f := r.Findings.At(i)
+			addRule(rules, &f)
+			results = append(results, int32(i))
 		case audit.StatusError:
+			f := r.Findings.At(i)
+			a := assets.Of(&f)
 			out.Invocations[0].Notifications = append(out.Invocations[0].Notifications, notification{
 				Level:      "error",
 				Message:    message{Text: f.CheckID + " on " + a.Name + ": " + f.Message},
@@ -117,10 +176,7 @@ func build(r *audit.Report) *log {
 		out.Tool.Driver.Rules = append(out.Tool.Driver.Rules, *rules[id])
 		index[id] = i
 	}
-	for i := range out.Results {
-		out.Results[i].RuleIndex = index[out.Results[i].RuleID]
-	}
-	return &log{Schema: SchemaURI, Version: "2.1.0", Runs: []run{out}}
+	return &log{Schema: SchemaURI, Version: "2.1.0", Runs: []run{out}}, results, index
 }
 
 // addRule records the check behind f; a check reported at several
