@@ -75,10 +75,13 @@ const emptyResults = "\n      \"results\": [],\n"
 // results of the findings at the given indexes spliced into its results
 // array exactly as encoding the whole log would lay them out.
 func writeResults(w *bufio.Writer, head []byte, r *audit.Report, results []int32, index map[string]int) error {
-	before, after, ok := bytes.Cut(head, []byte(emptyResults))
-	if !ok || len(results) == 0 {
+	if len(results) == 0 {
 		_, err := w.Write(head)
 		return err
+	}
+	before, after, ok := bytes.Cut(head, []byte(emptyResults))
+	if !ok { // never silently drop results: the layout is pinned by the golden tests
+		return errors.New("the run's results array is not where the writer expects it")
 	}
 	w.Write(before)
 	w.WriteString("\n      \"results\": [\n")
