@@ -4,7 +4,6 @@
 package cef
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -31,12 +30,7 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return errors.New("encode cef events: nil report")
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for line := range Lines(r) {
-		bw.WriteString(line)
-		bw.WriteByte('\n')
-	}
-	if err := bw.Flush(); err != nil {
+	if err := view.WriteLines(w, Lines(r)); err != nil {
 		return fmt.Errorf("write cef events: %w", err)
 	}
 	return nil

@@ -4,7 +4,6 @@
 package syslog
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -39,12 +38,7 @@ func (*Writer) Write(w io.Writer, r *audit.Report) error {
 	if r == nil {
 		return errors.New("encode syslog messages: nil report")
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	for m := range Messages(r) {
-		bw.WriteString(m)
-		bw.WriteByte('\n')
-	}
-	if err := bw.Flush(); err != nil {
+	if err := view.WriteLines(w, Messages(r)); err != nil {
 		return fmt.Errorf("write syslog messages: %w", err)
 	}
 	return nil

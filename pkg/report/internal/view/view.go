@@ -5,7 +5,10 @@
 package view
 
 import (
+	"bufio"
 	"encoding/json"
+	"io"
+	"iter"
 	"slices"
 	"strings"
 
@@ -105,4 +108,15 @@ func Title(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// WriteLines writes each line followed by a newline, buffered, as the
+// lines are produced (the line-per-finding formats).
+func WriteLines(w io.Writer, lines iter.Seq[string]) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for l := range lines {
+		bw.WriteString(l)
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
 }
