@@ -66,7 +66,7 @@ func checkRefs(path string) error {
 				}
 				continue
 			}
-			if _, err := files.Read(p, maxFileBytes); err != nil && !missing(err) {
+			if err := usable(p); err != nil && !missing(err) {
 				return fmt.Errorf("%s refers to a file it cannot use: %w", path, err)
 			}
 		}
@@ -75,10 +75,20 @@ func checkRefs(path string) error {
 	if err := walk(path, "", 0); err != nil {
 		return err
 	}
-	if _, err := files.Read(filepath.Join(filepath.Dir(path), ".env"), maxFileBytes); err != nil && !missing(err) {
+	if err := usable(filepath.Join(filepath.Dir(path), ".env")); err != nil && !missing(err) {
 		return err
 	}
 	return nil
+}
+
+// usable applies files.Read's checks to a file the pre-check need not
+// read (an env file): it is opened and closed, not read.
+func usable(path string) error {
+	f, _, err := files.Open(path, maxFileBytes)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // missing reports whether err is a file that does not exist: the loader
